@@ -1,0 +1,332 @@
+"""The ``infoplane`` command line.
+
+User errors (bad arguments, unreadable files) print one line on stderr and exit with code 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from infoplane import __version__
+from infoplane._io import load_array, to_json, write_json
+
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, PermissionError, ImportError)
+
+
+class _State:
+    def __init__(self, quiet: bool, debug: bool) -> None:
+        self.quiet = quiet
+        self.debug = debug
+
+
+def _echo(ctx: click.Context, text: str) -> None:
+    state: _State = ctx.find_root().obj
+    if not state.quiet:
+        click.echo(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="infoplane")
+@click.option("--quiet", "-q", is_flag=True, help="Print only results (no tables or progress).")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, debug: bool) -> None:
+    """Information theory of neural networks: capacity, estimators, the information plane."""
+    ctx.obj = _State(quiet, debug)
+
+
+# --------------------------------------------------------------------------------- capacity
+
+
+def _parse_floats(name: str, text: str) -> np.ndarray:
+    try:
+        vals = np.array([float(t) for t in text.split(",") if t.strip()], dtype=np.float64)
+    except ValueError as exc:
+        raise ValueError(f"`{name}` must be comma-separated numbers, got {text!r}.") from exc
+    if vals.size == 0:
+        raise ValueError(f"`{name}` must hold at least one number, got {text!r}.")
+    return vals
+
+
+def _parse_widths(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError as exc:
+        raise ValueError(f"`--widths` must be comma-separated integers, got {text!r}.") from exc
+
+
+def _load_model(spec: str) -> Any:
+    """Import ``module:attr``; call it if it is a class or factory."""
+    if ":" not in spec:
+        raise ValueError(f"`--model` must look like 'package.module:attr', got {spec!r}.")
+    mod_name, attr = spec.split(":", 1)
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        obj = getattr(importlib.import_module(mod_name), attr)
+    except AttributeError as exc:
+        raise ValueError(f"`--model` names {attr!r}, which {mod_name!r} does not define.") from exc
+    finally:
+        sys.path.pop(0)
+    import torch
+
+    if not isinstance(obj, torch.nn.Module) and callable(obj):
+        obj = obj()
+    if not isinstance(obj, torch.nn.Module):
+        raise TypeError(f"`--model` must name a torch.nn.Module or a factory of one, got {obj!r}.")
+    return obj
+
+
+def _spectrum_from_options(data: str, key: str | None, kind: str, shrinkage: str,
+                           top: int | None) -> np.ndarray:
+    from infoplane.spectrum import spectrum
+
+    arr = load_array(data, key)
+    shrink: Any = shrinkage
+    with contextlib.suppress(ValueError):
+        shrink = float(shrinkage)
+    if arr.ndim == 1 or (arr.ndim == 2 and 1 in arr.shape and kind == "eigenvalues"):
+        return np.sort(arr.ravel())[::-1]
+    if kind == "eigenvalues":
+        raise ValueError(f"`--kind eigenvalues` needs a 1-D array, got shape {arr.shape}.")
+    return spectrum(arr, shrinkage=shrink, top=top, kind=kind)
+
+
+def _data_options(fn: Any) -> Any:
+    opts = [
+        click.option("--data", "data", required=True, type=click.Path(dir_okay=False),
+                     help="Data matrix (samples x features), covariance, or eigenvalues: "
+                          ".npy, .npz or .csv."),
+        click.option("--key", default=None, help="Array name inside an .npz file."),
+        click.option("--kind", type=click.Choice(["auto", "data", "covariance", "eigenvalues"]),
+                     default="auto", show_default=True, help="How to read --data."),
+        click.option("--shrinkage", default="auto", show_default=True,
+                     help="auto, none, ledoit_wolf, or a number in [0, 1]."),
+        click.option("--top", type=int, default=None,
+                     help="Compute only the TOP largest eigenvalues (huge inputs)."),
+        click.option("--noise-var", type=float, default=1.0, show_default=True,
+                     help="Noise variance σ² on the representation."),
+        click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats",
+                     show_default=True),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+@cli.group("capacity", invoke_without_command=True)
+@click.option("--data", "data", type=click.Path(dir_okay=False), default=None,
+              help="Data matrix (samples x features), covariance, or eigenvalues.")
+@click.option("--key", default=None, help="Array name inside an .npz file.")
+@click.option("--kind", type=click.Choice(["auto", "data", "covariance", "eigenvalues"]),
+              default="auto", show_default=True)
+@click.option("--shrinkage", default="auto", show_default=True)
+@click.option("--top", type=int, default=None)
+@click.option("--model", default=None, help="A torch model as 'module:attr' (class, factory or "
+              "instance); its layer widths replace --widths.")
+@click.option("--widths", default=None, help="Layer widths, e.g. 64,10.")
+@click.option("--budget", default=None, help="Budget F (Tr(WᵀW) <= F); comma-separated for "
+              "several.")
+@click.option("--noise-var", type=float, default=1.0, show_default=True)
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def capacity_cmd(ctx: click.Context, data: str | None, key: str | None, kind: str,
+                 shrinkage: str, top: int | None, model: str | None, widths: str | None,
+                 budget: str | None, noise_var: float, unit: str, as_json: bool) -> None:
+    """MMI of an architecture on your data (closed form, Theorems 1-5).
+
+    \b
+    infoplane capacity --data x.npy --widths 64,10 --budget 5
+    infoplane capacity --data x.npy --model mypkg.nets:Net --budget 5 --json
+    infoplane capacity curve --data x.npy --widths 64,10 -o mmi.png
+    infoplane capacity plan --data x.npy --widths 64,10 --target 3
+    infoplane capacity figure1 -o figure1.png
+    infoplane capacity demo --out out/capacity
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if data is None or budget is None or (widths is None and model is None):
+        raise ValueError("`infoplane capacity` needs --data, --budget and --widths (or --model); "
+                         "see `infoplane capacity --help`.")
+    from infoplane import capacity
+
+    eig = _spectrum_from_options(data, key, kind, shrinkage, top)
+    budgets = _parse_floats("--budget", budget)
+    if model is not None:
+        if budgets.size != 1:
+            raise ValueError("`--budget` must be a single number with --model, "
+                             f"got {budget!r}.")
+        report = capacity.of_model(_load_model(model), eig, budget=float(budgets[0]),
+                                   noise_var=noise_var)
+        click.echo(to_json(report.to_dict()) if as_json else str(report))
+        return
+    ws = _parse_widths(widths or "")
+    values = capacity.mmi(eig, ws, budget=budgets, noise_var=noise_var, unit=unit)  # type: ignore[arg-type]
+    rho = capacity.breakpoints(eig, ws, noise_var)
+    actives = [capacity.water_filling(eig, ws, float(f), noise_var).n_active for f in budgets]
+    result = {
+        "n0": int(eig.size), "widths": list(ws), "n_tilde": int(min(eig.size, *ws)),
+        "noise_var": noise_var, "unit": unit, "budgets": budgets.tolist(),
+        "mmi": np.atleast_1d(values).tolist(), "n_active": actives,
+        "breakpoints": rho.tolist(),
+    }
+    if as_json:
+        click.echo(to_json(result))
+        return
+    click.echo(f"N0 = {eig.size}, widths = {list(ws)}, bottleneck Ñ = {result['n_tilde']}, "
+               f"σ² = {noise_var:g}")
+    click.echo(f"{'budget F':>12}  {'MMI (' + unit + ')':>14}  {'active':>6}")
+    for f, v, a in zip(budgets, np.atleast_1d(values), actives, strict=True):
+        click.echo(f"{f:12.6g}  {v:14.6f}  {a:6d}")
+
+
+@capacity_cmd.command("curve")
+@_data_options
+@click.option("--widths", required=True, help="Layer widths, e.g. 64,10.")
+@click.option("--budgets", default=None, help="Comma-separated budgets (default: log grid).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Figure file (.png, .pdf, .svg).")
+@click.pass_context
+def capacity_curve(ctx: click.Context, data: str, key: str | None, kind: str, shrinkage: str,
+                   top: int | None, noise_var: float, unit: str, widths: str,
+                   budgets: str | None, output: str) -> None:
+    """Plot MMI(F) with its breakpoints."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from infoplane.plotting import mmi_curve
+
+    eig = _spectrum_from_options(data, key, kind, shrinkage, top)
+    ws = _parse_widths(widths)
+    grid = None if budgets is None else _parse_floats("--budgets", budgets)
+    ax = mmi_curve(eig, ws, budgets=grid, noise_var=noise_var, unit=unit,  # type: ignore[arg-type]
+                   title=f"MMI(F), N0={eig.size}, widths={list(ws)}")
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    fig.savefig(output, dpi=150)
+    plt.close(fig)
+    _echo(ctx, f"wrote {output}")
+
+
+@capacity_cmd.command("plan")
+@_data_options
+@click.option("--target", type=float, required=True, help="Target MMI (in --unit).")
+@click.option("--widths", default=None, help="Widths: find the smallest budget reaching target.")
+@click.option("--budget", type=float, default=None,
+              help="Budget: find the smallest width reaching target.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def capacity_plan(ctx: click.Context, data: str, key: str | None, kind: str, shrinkage: str,
+                  top: int | None, noise_var: float, unit: str, target: float,
+                  widths: str | None, budget: float | None, as_json: bool) -> None:
+    """Inverse design: the smallest budget (given --widths) or width (given --budget)."""
+    from infoplane import capacity
+
+    if (widths is None) == (budget is None):
+        raise ValueError("`infoplane capacity plan` needs exactly one of --widths (to find the "
+                         "budget) or --budget (to find the width).")
+    eig = _spectrum_from_options(data, key, kind, shrinkage, top)
+    out: dict[str, Any] = {"target": target, "unit": unit, "noise_var": noise_var}
+    if widths is not None:
+        ws = _parse_widths(widths)
+        out.update(widths=list(ws), min_budget=capacity.min_budget(
+            eig, ws, target, noise_var, unit=unit))  # type: ignore[arg-type]
+        line = f"smallest budget F reaching {target:g} {unit} with widths {list(ws)}: " \
+               f"{out['min_budget']:.6g}"
+    else:
+        assert budget is not None
+        out.update(budget=budget, min_width=capacity.min_width(
+            eig, target, budget, noise_var, unit=unit))  # type: ignore[arg-type]
+        line = f"smallest width reaching {target:g} {unit} at budget {budget:g}: " \
+               f"{out['min_width']}"
+    click.echo(to_json(out) if as_json else line)
+
+
+@capacity_cmd.command("figure1")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True)
+@click.pass_context
+def capacity_figure1(ctx: click.Context, output: str, unit: str) -> None:
+    """Reproduce Figure 1 of the MMI paper (N0 = 100, N1 = 50, σ² = 1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from infoplane.plotting import figure1
+
+    fig = figure1(unit=unit)  # type: ignore[arg-type]
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(output, dpi=150)
+    plt.close(fig)
+    _echo(ctx, f"wrote {output}")
+
+
+@capacity_cmd.command("demo")
+@click.option("--out", "out_dir", default="out/capacity", show_default=True,
+              type=click.Path(file_okay=False))
+@click.pass_context
+def capacity_demo(ctx: click.Context, out_dir: str) -> None:
+    """Figure 1 (PNG), its numbers (JSON) and a short table on stdout."""
+    import matplotlib
+
+    from infoplane.capacity.demo import figure1_numbers
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from infoplane.plotting import figure1
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig = figure1()
+    fig.savefig(out / "figure1.png", dpi=150)
+    plt.close(fig)
+    numbers = figure1_numbers()
+    write_json(out / "figure1.json", numbers)
+    click.echo("MMI paper, Figure 1 (N0 = 100, N1 = 50, σ² = 1), MMI in nats")
+    budgets = numbers["table_budgets"]
+    click.echo(f"{'spectrum':<12} " + " ".join(f"F={f:<8g}" for f in budgets)
+               + f" {'ρ_Ñ':>10} {'max |jump|':>11}")
+    for name, row in numbers["spectra"].items():
+        vals = " ".join(f"{v:<10.4f}" for v in row["table_mmi"])
+        click.echo(f"{name:<12} {vals} {row['rho_max']:10.4g} {row['max_value_jump']:11.1e}")
+    click.echo("MMI(F) is continuous and C¹ at every breakpoint (max |jump| is round-off); "
+               "only its curvature jumps.")
+    click.echo(f"wrote {out / 'figure1.png'} and {out / 'figure1.json'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning user errors into one-line messages (exit code 2)."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=argv, prog_name="infoplane", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except USER_ERRORS as exc:
+        if debug:
+            raise
+        click.echo(f"infoplane: error: {exc}", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
