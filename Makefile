@@ -10,12 +10,16 @@ TORCH_PIN := 2.13.0
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# torch: prefer the pinned CPU wheel when it resolves from local disk (no network, seconds);
-# otherwise a normal torch install from the index.
+# torch: prefer the pinned CPU wheel when it lies on local disk (found with --no-index, then
+# its small dependencies from the index); otherwise a normal torch install from the index.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-index "torch==$(TORCH_PIN)" \
-	  || $(BIN)/python -m pip install --quiet torch
+	if $(BIN)/python -m pip install --quiet --no-index --no-deps "torch==$(TORCH_PIN)" \
+	    >/dev/null 2>&1; then \
+	  $(BIN)/python -m pip install --quiet "torch==$(TORCH_PIN)"; \
+	else \
+	  $(BIN)/python -m pip install --quiet torch; \
+	fi
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 

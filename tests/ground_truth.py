@@ -5,6 +5,8 @@ Nothing here uses infoplane's water-filling code: these are the truths it is che
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import integrate, optimize, special, stats
 
@@ -123,13 +125,16 @@ def bijective_channel_mi(var_s: float, noise_var: float, phi: str = "tanh") -> f
             p = stats.norm.pdf(inv(z), mean, np.sqrt(var)) * dinv(z)
             return float(-special.xlogy(p, p))
 
-        val, _ = integrate.quad(f, lo, hi, limit=800, epsabs=1e-11, epsrel=1e-10)
+        with warnings.catch_warnings():  # the tails near ±1 trip QUADPACK's round-off check
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            val, _ = integrate.quad(f, lo, hi, limit=800, epsabs=1e-11, epsrel=1e-10)
         return float(val)
 
     h_z = h_of(0.0, var_s + noise_var)
     # H(Z | S) = E_S[H(φ(s + η))]: Gauss–Hermite over S.
     nodes, weights = np.polynomial.hermite_e.hermegauss(40)
-    h_cond = sum(w * h_of(np.sqrt(var_s) * x, noise_var) for x, w in zip(nodes, weights, strict=False))
+    h_cond = sum(w * h_of(np.sqrt(var_s) * x, noise_var)
+                 for x, w in zip(nodes, weights, strict=True))
     h_cond /= np.sqrt(2 * np.pi)
     return h_z - float(h_cond)
 
@@ -175,3 +180,230 @@ def noisy_chain_mi(cov: np.ndarray, noise_var: float):  # type: ignore[no-untype
         num = np.linalg.slogdet(noise + a @ cov @ a.T)[1]
         return 0.5 * float(num - np.linalg.slogdet(noise)[1])
     return f
+
+
+# ======================================================================= estimator truths
+
+def gaussian_pair(n: int, d: int, rho: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray,
+                                                                     float]:
+    """X, Y in R^d with Corr(X_i, Y_i) = rho (independent across i): I = -d/2 log(1 - rho²)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    y = rho * x + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, d))
+    return x, y, -0.5 * d * np.log1p(-rho**2)
+
+
+def gaussian_mixture_mi(means: list[float], std: float = 1.0,
+                        priors: list[float] | None = None) -> float:
+    """I(X; Y) for Y ~ priors, X | Y=k ~ N(means[k], std²), by quadrature (nats)."""
+    k = len(means)
+    p = np.full(k, 1.0 / k) if priors is None else np.asarray(priors, dtype=np.float64)
+
+    def mix(x: float) -> float:
+        return float(sum(pi * stats.norm.pdf(x, m, std) for pi, m in zip(p, means,
+                                                                           strict=True)))
+
+    def integrand(x: float) -> float:
+        px = mix(x)
+        total = 0.0
+        for pi, m in zip(p, means, strict=True):
+            f = stats.norm.pdf(x, m, std)
+            if f > 0 and px > 0:
+                total += pi * f * np.log(f / px)
+        return total
+
+    lo, hi = min(means) - 12 * std, max(means) + 12 * std
+    val, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(means),
+                            epsabs=1e-12, epsrel=1e-10)
+    return float(val)
+
+
+def sample_gaussian_mixture(n: int, means: list[float], std: float = 1.0,
+                            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Samples (x, labels) of the mixture in :func:`gaussian_mixture_mi` (uniform priors)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(means), size=n)
+    x = np.asarray(means)[labels] + std * rng.standard_normal(n)
+    return x, labels
+
+
+#: Hand-computed discrete joint tables (counts) and their MI in bits.
+DISCRETE_TABLES: list[tuple[list[list[int]], float]] = [
+    ([[1, 0], [0, 1]], 1.0),                        # identity: I = H = 1 bit
+    ([[1, 1], [1, 1]], 0.0),                        # independent
+    ([[2, 0, 0], [0, 1, 1]], 1.0),                  # B determines A (H(A) = 1 bit)
+    ([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], 2.0),
+    # P = [[1/2, 1/4], [0, 1/4]]: H(A) = h(3/4), H(B) = 1, H(A, B) = 1.5 bits.
+    ([[2, 1], [0, 1]], -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25)) + 1.0 - 1.5),
+]
+
+
+# ================================== KDE and Gaussian-fit estimators (appended by estimators/kde)
+
+def gaussian_mixture_entropy(centres: np.ndarray, var: float) -> float:
+    """H (nats) of (1/N) Σ_i N(centres_i, var·I) in 1 or 2 dimensions, by the trapezoid rule.
+
+    A uniform grid of spacing σ/12 covering every centre ± 12σ: for a smooth density decaying
+    like a Gaussian the trapezoid rule converges geometrically, far below 1e-8 here.
+    """
+    c = np.asarray(centres, dtype=np.float64).reshape(len(centres), -1)
+    d = c.shape[1]
+    assert d in (1, 2)
+    s = np.sqrt(var)
+    axes = [np.arange(c[:, k].min() - 12 * s, c[:, k].max() + 12 * s, s / 12) for k in range(d)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
+    sq = ((grid[:, None, :] - c[None, :, :]) ** 2).sum(axis=-1)
+    logp = special.logsumexp(-sq / (2 * var), axis=1) - np.log(len(c)) \
+        - 0.5 * d * np.log(2 * np.pi * var)
+    cell = (s / 12) ** d
+    return float(-np.sum(np.exp(logp) * logp) * cell)
+
+
+def uniform_noise_channel_mi(half_width: float) -> float:
+    """I(X; X + U) for X ~ N(0, 1) and independent U ~ Uniform[-b, b], by quadrature (nats).
+
+    p_Y(y) = (Φ(y + b) − Φ(y − b)) / 2b and H(Y | X) = H(U) = log 2b.
+    """
+    b = half_width
+
+    def p(y: float) -> float:
+        return float((special.ndtr(y + b) - special.ndtr(y - b)) / (2 * b))
+
+    val, _ = integrate.quad(lambda y: -special.xlogy(p(y), p(y)), -b - 12, b + 12, limit=400,
+                            points=[-b, 0.0, b], epsabs=1e-13, epsrel=1e-12)
+    return float(val) - float(np.log(2 * b))
+
+
+# ============================================ k-NN estimators (KSG, Ross, Gao): references
+# Appended for tests/test_estimators_ksg.py. Brute-force O(N²) versions of the papers' formulas
+# (no trees, no sorting tricks) and a mixed discrete–continuous truth by quadrature.
+
+def _maxnorm(a: np.ndarray) -> np.ndarray:
+    """All pairwise max-norm distances, the diagonal (a row to itself) set to +inf."""
+    d = np.abs(a[:, None, :] - a[None, :, :]).max(axis=-1)
+    np.fill_diagonal(d, np.inf)
+    return d
+
+
+def ksg_brute_force(x: np.ndarray, y: np.ndarray, k: int, algorithm: int) -> float:
+    """Kraskov et al. (2004) Eq. 8 (algorithm 1) or Eq. 9 (algorithm 2), literally, in nats.
+
+    Works on the arrays as given (no scaling, no jitter). Algorithm 2 needs no ties at the
+    k-th neighbour (its neighbour set is then ambiguous).
+    """
+    x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)
+    n = len(x)
+    dx, dy = _maxnorm(x), _maxnorm(y)
+    d = np.maximum(dx, dy)
+    if algorithm == 1:
+        eps = np.sort(d, axis=1)[:, k - 1]
+        nx = (dx < eps[:, None]).sum(axis=1)
+        ny = (dy < eps[:, None]).sum(axis=1)
+        return float(special.digamma(k) + special.digamma(n)
+                     - np.mean(special.digamma(nx + 1) + special.digamma(ny + 1)))
+    nbr = np.argsort(d, axis=1, kind="stable")[:, :k]
+    rows = np.arange(n)[:, None]
+    ex = dx[rows, nbr].max(axis=1)
+    ey = dy[rows, nbr].max(axis=1)
+    nx = (dx <= ex[:, None]).sum(axis=1)
+    ny = (dy <= ey[:, None]).sum(axis=1)
+    return float(special.digamma(k) - 1.0 / k + special.digamma(n)
+                 - np.mean(special.digamma(nx) + special.digamma(ny)))
+
+
+def ross_brute_force(x: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Ross (2014): ψ(N) − ⟨ψ(N_y)⟩ + ⟨ψ(k_i)⟩ − ⟨ψ(m_i)⟩, literally, in nats.
+
+    k is reduced to (class size − 1) for small classes and singleton classes are dropped,
+    as scikit-learn's ``mutual_info_classif`` does. k_i counts the same-class samples in the
+    closed ball of radius d_i (= k without ties), m_i all samples in it.
+    """
+    x = x.reshape(len(x), -1)
+    keep = np.array([np.sum(labels == v) > 1 for v in labels])
+    x, labels = x[keep], labels[keep]
+    n = len(x)
+    d = _maxnorm(x)
+    radius = np.empty(n)
+    ks = np.empty(n)
+    n_y = np.empty(n)
+    for i in range(n):
+        same = np.flatnonzero((labels == labels[i]) & (np.arange(n) != i))
+        radius[i] = np.sort(d[i, same])[min(k, same.size) - 1]
+        ks[i] = np.sum(d[i, same] <= radius[i])
+        n_y[i] = same.size + 1
+    m = (d <= radius[:, None]).sum(axis=1)
+    return float(special.digamma(n) - np.mean(special.digamma(n_y))
+                 + np.mean(special.digamma(ks)) - np.mean(special.digamma(m)))
+
+
+def gao_brute_force(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Gao et al. (2017) mixed KSG in the digamma form used by infoplane, literally (nats).
+
+    ρ_i = k-th joint max-norm distance; k̃_i = k, or the number of exact joint ties if ρ_i = 0;
+    n_x = #{j ≠ i: ‖x_j − x_i‖ < ρ_i} (= #{... = 0} if ρ_i = 0);
+    I = ⟨ψ(k̃) + ψ(N) − ψ(n_x + 1) − ψ(n_y + 1)⟩.
+    """
+    x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)
+    n = len(x)
+    dx, dy = _maxnorm(x), _maxnorm(y)
+    d = np.maximum(dx, dy)
+    rho = np.sort(d, axis=1)[:, k - 1]
+    kt = np.where(rho > 0, k, (d == 0).sum(axis=1))
+    nx = np.where(rho > 0, (dx < rho[:, None]).sum(axis=1), (dx == 0).sum(axis=1))
+    ny = np.where(rho > 0, (dy < rho[:, None]).sum(axis=1), (dy == 0).sum(axis=1))
+    return float(np.mean(special.digamma(kt) + special.digamma(n)
+                         - special.digamma(nx + 1) - special.digamma(ny + 1)))
+
+
+def plugin_mi(a: np.ndarray, b: np.ndarray) -> float:
+    """Plug-in MI (nats) of two discrete samples from their contingency table."""
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    table = np.zeros((ia.max() + 1, ib.max() + 1))
+    np.add.at(table, (ia.ravel(), ib.ravel()), 1.0)
+    p = table / table.sum()
+    outer = p.sum(axis=1, keepdims=True) * p.sum(axis=0, keepdims=True)
+    nz = p > 0
+    return float(np.sum(p[nz] * np.log(p[nz] / outer[nz])))
+
+
+def zero_inflated_mi(means: list[float], atom_prob: list[float], std: float = 1.0) -> float:
+    """I(X; Y) for uniform Y over classes, X | Y=y = 0 w.p. a_y, else N(means[y], std²).
+
+    A discrete–continuous mixture (an atom at 0 plus densities), by quadrature (nats):
+    I = Σ_y π_y a_y log(a_y / A) + Σ_y π_y (1 − a_y) ∫ φ_y log((1 − a_y) φ_y / g),
+    A = Σ π_y a_y and g = Σ π_y (1 − a_y) φ_y.
+    """
+    kk = len(means)
+    pi = np.full(kk, 1.0 / kk)
+    a = np.asarray(atom_prob, dtype=np.float64)
+    big_a = float(np.sum(pi * a))
+    atom = float(np.sum([pi[y] * a[y] * np.log(a[y] / big_a) for y in range(kk) if a[y] > 0]))
+
+    def g(x: float) -> float:
+        return float(sum(pi[y] * (1 - a[y]) * stats.norm.pdf(x, means[y], std)
+                         for y in range(kk)))
+
+    def integrand(x: float) -> float:
+        gx = g(x)
+        total = 0.0
+        for y in range(kk):
+            f = (1 - a[y]) * stats.norm.pdf(x, means[y], std)
+            if f > 0 and gx > 0:
+                total += pi[y] * f * np.log(f / gx)
+        return total
+
+    lo, hi = min(means) - 12 * std, max(means) + 12 * std
+    cont, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(means),
+                             epsabs=1e-12, epsrel=1e-10)
+    return atom + float(cont)
+
+
+def sample_zero_inflated(n: int, means: list[float], atom_prob: list[float],
+                         std: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Samples (x, labels) of the mixture in :func:`zero_inflated_mi`."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(means), size=n)
+    atom = rng.random(n) < np.asarray(atom_prob)[labels]
+    x = np.where(atom, 0.0, np.asarray(means)[labels] + std * rng.standard_normal(n))
+    return x, labels

@@ -61,7 +61,8 @@ def as_int(name: str, value: Any, *, min_value: int = 1) -> int:
     """An integer >= `min_value` (bools and non-integral floats are rejected)."""
     if isinstance(value, bool):
         raise TypeError(f"`{name}` must be an integer, got {_short(value)}.")
-    if isinstance(value, numbers.Integral | np.integer) or (isinstance(value, float | np.floating) and float(value).is_integer()):
+    integral = isinstance(value, numbers.Integral | np.integer)
+    if integral or (isinstance(value, float | np.floating) and float(value).is_integer()):
         out = int(value)
     else:
         raise TypeError(f"`{name}` must be an integer, got {_short(value)}.")

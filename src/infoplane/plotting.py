@@ -86,6 +86,7 @@ def figure1(*, n0: int = 100, n1: int = 50, noise_var: float = 1.0, unit: Unit =
     for ax, (key, lam) in zip(axes, figure1_spectra(n0).items(), strict=True):
         name = names[key]
         mmi_curve(lam, n1, budgets=budgets, noise_var=noise_var, unit=unit, ax=ax,
+                  label="MMI(F)",
                   title=f"{name}  (N0={n0}, N1={n1}, σ²={noise_var:g})")
     fig.suptitle("MMI paper, Figure 1: MMI(F) of one fully connected layer")
     return fig

@@ -193,12 +193,12 @@ class CapacityReport:
                f"{'chain' if self.chain else 'not a chain'})",
                line(head), line(["-" * w for w in cols])]
         out += [line(r) for r in rows]
-        widths = ", ".join(str(w) for w in self.widths)
-        out.append(f"N0 = {self.n0}; widths = ({widths})")
+        out.append(f"N0 = {self.n0}; widths = {list(self.widths)}")
         if self.bottleneck is None:
             out.append("bottleneck: not determined")
         else:
-            out.append(f"bottleneck: {self.bottleneck} (width {self.n_tilde}); "
+            where = "input" if self.bottleneck == "input" else f"`{self.bottleneck}`"
+            out.append(f"bottleneck: {where} (width {self.n_tilde}); "
                        f"Ñ = min(N0, widths) = {self.n_tilde}")
         out.append(f"budget F = {self.budget:g}; noise σ² = {self.noise_var:g}")
         if self.mmi_nats is not None and self.mmi_bits is not None:
@@ -300,6 +300,8 @@ _TRANSPARENT_MODULES: tuple[tuple[tuple[type[nn.Module], ...], str], ...] = (
     ((nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d), _BN_NOTE),
 )
 
+_RMS_NORM: tuple[type[nn.Module], ...] = (nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ()
+
 #: Modules with no closed form; ``keeps_dim`` says whether the output has the input's shape
 #: (then the input dimension N0 can still be checked against the first Linear).
 _OTHER_MODULES: tuple[tuple[tuple[type[nn.Module], ...], str, bool], ...] = (
@@ -313,7 +315,7 @@ _OTHER_MODULES: tuple[tuple[tuple[type[nn.Module], ...], str, bool], ...] = (
     ((nn.Embedding, nn.EmbeddingBag), "embedding of discrete tokens: the closed forms assume "
      "a Gaussian input.", False),
     ((nn.Bilinear,), "bilinear layer (two inputs, multiplicative): no closed form.", False),
-    ((nn.LayerNorm, nn.GroupNorm, nn.RMSNorm, nn.modules.instancenorm._InstanceNorm,
+    ((nn.LayerNorm, nn.GroupNorm, *_RMS_NORM, nn.modules.instancenorm._InstanceNorm,
       nn.LocalResponseNorm), _NORM_NOTE, True),
 )
 
@@ -655,9 +657,8 @@ def _fx_walk(model: nn.Module, gm: torch.fx.GraphModule) -> _Walk:
         if len(ins) > 1:
             step.role, step.width, step.merge, step.keeps_dim = "no_closed_form", None, True, False
             names = ", ".join(f"`{i.name}`" for i in ins)
-            step.note = (f"combines {len(ins)} branches ({names}; e.g. torch.cat or a residual "
-                         "addition): the data flow is not a chain, so the chain closed form "
-                         "(Theorem 5) does not apply.")
+            step.note = (f"combines {len(ins)} branches ({names}): the data flow is not a "
+                         "chain, so the chain closed form (Theorem 5) does not apply.")
             problems.append(f"`{step.name}` ({step.kind}) combines {len(ins)} branches")
         users = [u for u in n.users if u in relevant or u.op == "output"]
         if len(users) > 1:
@@ -676,7 +677,7 @@ def _fx_walk(model: nn.Module, gm: torch.fx.GraphModule) -> _Walk:
                    "capacity.concat / capacity.parallel / capacity.chain)."]
     else:
         reasons = [f"Walk: traced with torch.fx; the data flow is a single chain of "
-                   f"{len(steps)} steps."]
+                   f"{len(steps)} step{'s' if len(steps) != 1 else ''}."]
     return _Walk("torch.fx", steps, not problems, reasons)
 
 
@@ -788,7 +789,7 @@ def of_model(model: nn.Module, eigenvalues: Any, *, budget: float,
     >>> report.widths, report.bottleneck, report.n_tilde, report.closed_form
     ((8, 2), '2', 2, True)
     >>> round(report.mmi_nats, 6), report.n_active
-    (1.299283, 2)
+    (1.358175, 2)
     >>> print(str(report).splitlines()[0])
     CapacityReport: Sequential (walk: torch.fx, chain)
     """
@@ -821,8 +822,8 @@ def of_model(model: nn.Module, eigenvalues: Any, *, budget: float,
         raise fail("eigenvalues",
                    f"of length N0 = {first.in_features} (the in_features of the first Linear "
                    f"layer `{first.name}`)", n0,
-                   "(the number of eigenvalues given). Pass the covariance spectrum, or the "
-                   "N0 x N0 covariance matrix, of the model's input.")
+                   "Pass the covariance spectrum (N0 values) or the N0 x N0 covariance matrix "
+                   "of the model's input.")
     widths = tuple(int(steps[i].width or 0) for i in width_idx)
 
     blockers = [s for s in steps if s.role == "no_closed_form"]
@@ -916,16 +917,18 @@ def _theorem_reasons(steps: list[_Step], lam: np.ndarray, widths: tuple[int, ...
     relus = [s for s in steps if s.role == "closed_form_activation" and s.theorem == 3]
     bij = [s for s in steps if s.role == "closed_form_activation" and s.theorem == 4]
     if relus:
-        out.append(f"Theorem 3: {', '.join(_label(s) for s in relus)} is ReLU: a large bias "
+        out.append(f"Theorem 3 (ReLU) for {', '.join(_label(s) for s in relus)}: a large bias "
                    "keeps the pre-activations in the linear region, so the MMI equals the "
                    "linear one.")
     if bij:
-        out.append(f"Theorem 4: {', '.join(_label(s) for s in bij)} is bijective onto its "
-                   "range: with the noise on the pre-activation I(X; Z) = I(X; A).")
+        out.append(f"Theorem 4 (bijective onto its range) for "
+                   f"{', '.join(_label(s) for s in bij)}: with the noise on the pre-activation "
+                   "I(X; Z) = I(X; A), the linear MMI.")
         last_w = max(i for i, s in enumerate(steps) if s.role == "width")
         inner = [s for s in bij if steps.index(s) < last_w]
         if inner:
-            out.append(f"Caveat: {', '.join(_label(s) for s in inner)} sits inside the chain. "
+            verb = "is" if len(inner) == 1 else "are"
+            out.append(f"Caveat: {', '.join(_label(s) for s in inner)} {verb} inside the chain. "
                        "Theorem 5 is stated for linear and ReLU chains; the value assumes the "
                        "activation is operated in its affine regime (small pre-activations for "
                        "Tanh/Sigmoid, a large bias for the others), the convention of "

@@ -19,6 +19,7 @@ Torch is imported lazily inside the numeric functions, so importing this module 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -62,13 +63,19 @@ SUPPORTED_MODULES: tuple[str, ...] = (
     "nn.Sequential",
 )
 
-# L-BFGS settings: float64 throughout, tolerances far below the 1e-6 relative accuracy we test.
+# L-BFGS settings: float64 throughout; tolerances act on the loss scaled to O(1) (I at the
+# start), far below the 1e-6 relative accuracy we test.
 _TOL_GRAD = 1e-10
 _TOL_CHANGE = 1e-14
 _HISTORY = 50
-#: A restart counts as converged when the derivative of I along a unit-angle rotation of θ on
-#: its sphere, ‖∇_u I‖·‖u‖, is below this times max(1, I).
-_CONVERGED_RTOL = 1e-6
+#: A restart counts as converged when L-BFGS stops on its own tolerances (before max_iter
+#: iterations and its default 1.25·max_iter evaluations) at a point where the derivative of I
+#: along a unit-angle rotation of θ on its sphere, ‖∇_u I‖·‖u‖, is below this times I. (Near
+#: flat directions, e.g. nearly equal eigenvalues at a tiny budget, L-BFGS stops on "no further
+#: change" with that derivative around 1e-6·I while the value is exact to ~1e-12.)
+_CONVERGED_RTOL = 1e-4
+#: Largest matrix side (max of N0 and out_dim) optimised on a single intra-op thread.
+_SMALL = 256
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,8 +105,10 @@ class NumericResult:
     values : ndarray, shape (n_restarts,)
         The final I(X; Z) of each restart, in nats.
     converged : bool
-        Whether the best restart reached a stationary point on its sphere (the rotational
-        derivative ‖∇_u I‖·‖u‖ below 1e-6·max(1, I)) rather than stopping at ``max_iter``.
+        Whether L-BFGS stopped on its own tolerances for the best restart, before ``max_iter``,
+        at a near-stationary point (rotational derivative ‖∇_u I‖·‖u‖ below 1e-4·I). A
+        stationary point need not be the global maximum (chains have local maxima): compare
+        ``values`` across restarts.
     """
 
     value: float
@@ -159,6 +168,27 @@ def _half_logdet(a: torch.Tensor, half: torch.Tensor, noise_var: float) -> torch
     return torch.log(torch.diagonal(chol)).sum()
 
 
+@contextlib.contextmanager
+def _threads_for(size: int) -> Iterator[None]:
+    """Run small problems on one intra-op thread, restoring the setting afterwards.
+
+    The matrices here are tiny (N0, out_dim <= a few hundred): multi-threaded kernels only add
+    synchronisation, and on a loaded machine OpenMP spin-waits make them several times slower
+    (measured: 35 s vs 8 s for the test suite on 2 busy cores).
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    small = size <= _SMALL and before > 1
+    if small:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if small:
+            torch.set_num_threads(before)
+
+
 def _optimise(shapes: Mapping[str, tuple[int, ...]],
               build: Callable[[dict[str, torch.Tensor]], torch.Tensor],
               cov: FloatArray, budget: Any, noise_var: float, restarts: int, seed: int,
@@ -175,7 +205,7 @@ def _optimise(shapes: Mapping[str, tuple[int, ...]],
     def theta_of(us: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         theta = dict(zeros)
         for g, f in active:
-            norm = torch.sqrt(sum((us[n] ** 2).sum() for n in g))  # type: ignore[arg-type]
+            norm = torch.sqrt(torch.stack([(us[n] ** 2).sum() for n in g]).sum())
             for n in g:
                 theta[n] = us[n] * (math.sqrt(f) / norm)
         return theta
@@ -199,36 +229,49 @@ def _optimise(shapes: Mapping[str, tuple[int, ...]],
     gen = torch.Generator().manual_seed(seed)
     values = np.empty(restarts)
     best: tuple[float, dict[str, torch.Tensor], torch.Tensor, bool] | None = None
-    for r in range(restarts):
-        us = {n: torch.randn(shapes[n], generator=gen, dtype=torch.float64).requires_grad_()
-              for n in free}
-        opt = torch.optim.LBFGS(list(us.values()), lr=1.0, max_iter=max_iter,
-                                tolerance_grad=_TOL_GRAD, tolerance_change=_TOL_CHANGE,
-                                history_size=_HISTORY, line_search_fn="strong_wolfe")
-
-        def closure(us: dict[str, torch.Tensor] = us,
-                    opt: torch.optim.LBFGS = opt) -> torch.Tensor:
-            opt.zero_grad()
-            loss = -_half_logdet(matrix_of(theta_of(us)), half, noise_var)
-            loss.backward()  # type: ignore[no-untyped-call]
-            return loss
-
-        opt.step(closure)  # type: ignore[no-untyped-call]
-        # One clean evaluation at the final point: the value, and the rotational gradient
-        # ‖∇_u I‖·‖u‖ per sphere (I is 0-homogeneous in u, so ∇_u I is tangent to the sphere).
-        loss = closure()
-        value = -float(loss.detach())
-        rot = 0.0
-        for g, _ in active:
-            gn = sum(float((us[n].grad ** 2).sum()) for n in g)  # type: ignore[operator]
-            un = sum(float((us[n].detach() ** 2).sum()) for n in g)
-            rot += gn * un
-        ok = math.isfinite(value) and math.sqrt(rot) <= _CONVERGED_RTOL * max(1.0, abs(value))
-        values[r] = value if math.isfinite(value) else -np.inf
-        if best is None or values[r] > best[0]:
+    with _threads_for(max(int(a0.shape[0]), n0)):
+        for r in range(restarts):
+            us = {n: torch.randn(shapes[n], generator=gen, dtype=torch.float64).requires_grad_()
+                  for n in free}
+            # Scale the loss to O(1) with I at the start, so that L-BFGS's absolute tolerances
+            # act relatively (tiny budgets give I ~ 1e-5 with nearly flat directions).
             with torch.no_grad():
-                theta = theta_of({n: u.detach() for n, u in us.items()})
-                best = (float(values[r]), theta, matrix_of(theta), ok)
+                start = float(_half_logdet(matrix_of(theta_of(us)), half, noise_var))
+            scale = start if math.isfinite(start) and start > 0.0 else 1.0
+            opt = torch.optim.LBFGS(list(us.values()), lr=1.0, max_iter=max_iter,
+                                    tolerance_grad=_TOL_GRAD, tolerance_change=_TOL_CHANGE,
+                                    history_size=_HISTORY, line_search_fn="strong_wolfe")
+
+            def closure(us: dict[str, torch.Tensor] = us, opt: torch.optim.LBFGS = opt,
+                        scale: float = scale) -> torch.Tensor:
+                opt.zero_grad()
+                loss = _half_logdet(matrix_of(theta_of(us)), half, noise_var) / -scale
+                loss.backward()
+                return loss
+
+            opt.step(closure)
+            # One clean evaluation at the final point: the value, and the rotational gradient
+            # ‖∇_u I‖·‖u‖ per sphere (I is 0-homogeneous in u, so ∇_u I is tangent to the sphere).
+            value = -scale * float(closure().detach())
+            rot = 0.0
+            for g, _ in active:
+                gn = un = 0.0
+                for n in g:
+                    grad = us[n].grad
+                    gn += float((grad**2).sum()) if grad is not None else 0.0
+                    un += float((us[n].detach() ** 2).sum())
+                rot += gn * un
+            rot_grad = scale * math.sqrt(rot)  # ‖∇_u I‖·‖u‖, unscaled
+            state = opt.state[next(iter(us.values()))]
+            stopped_early = (state.get("n_iter", 0) < max_iter
+                             and state.get("func_evals", 0) < max_iter * 5 // 4)
+            ok = (math.isfinite(value) and stopped_early
+                  and rot_grad <= _CONVERGED_RTOL * abs(value))
+            values[r] = value if math.isfinite(value) else -np.inf
+            if best is None or values[r] > best[0]:
+                with torch.no_grad():
+                    theta = theta_of({n: u.detach() for n, u in us.items()})
+                    best = (float(values[r]), theta, matrix_of(theta), ok)
 
     assert best is not None
     value, theta, a, ok = best
@@ -452,7 +495,10 @@ def numeric_mmi(module: Any, covariance: Any, *, budget: Any, noise_var: float =
     Theorem-5 optimum has rank >= 2 and the first inequality is strict). For K = 2 the exact
     value is max ½ Σ_i log(1 + s_i² λ_i/σ²) over s >= 0 with Σ_i s_i <= F/2 (at most Ñ of them
     non-zero): min{‖W_1‖² + ‖W_2‖² : W_2 W_1 = A} = 2 Σ_i s_i(A) (nuclear norm, attained by the
-    balanced factorisation W_1 = S^{1/2}Vᵀ, W_2 = U S^{1/2}). Pass a sequence of budgets to put
+    balanced factorisation W_1 = S^{1/2}Vᵀ, W_2 = U S^{1/2}). That problem is not concave: it
+    can have a local maximum at a rank-two split besides a global one at rank one, so chains
+    need several restarts (single layers and full-size circular convolutions reached the closed
+    form from every start in our checks, 340 random cases). Pass a sequence of budgets to put
     each weight tensor on its own sphere instead.
 
     Parameters

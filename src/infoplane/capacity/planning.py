@@ -105,7 +105,7 @@ def min_width(eigenvalues: Any, target: float, budget: float, noise_var: float =
     n_star = int(np.searchsorted(p.rho, f, side="right"))
     n = np.minimum(widths, n_star)
     mu0 = p.inv_cum[n - 1] / n
-    values = 0.5 * (n * np.log(mu0) + p.log_cum[n - 1] + n * np.log1p(f / (n * mu0)))
+    values = p.base[n - 1] + 0.5 * n * np.log1p(f / (n * mu0))
     sup = float(values[-1])
     if t > sup * (1 + 1e-12):
         raise fail("target", f"<= the supremum over widths at budget {f:g}, "

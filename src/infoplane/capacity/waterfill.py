@@ -58,6 +58,7 @@ class _Prefix:
     inv_cum: FloatArray    # σ² Σ_{i<=k} 1/λ_i, k = 1..m
     log_cum: FloatArray    # Σ_{i<=k} log(λ_i/σ²)
     rho: FloatArray        # breakpoints ρ_1..ρ_m
+    base: FloatArray       # ½ Σ_{i<=k} log(λ_i · mean_{j<=k} 1/λ_j) >= 0: MMI(ρ_k⁺ → F=0 form)
     noise_var: float
 
 
@@ -75,7 +76,12 @@ def _prefix(eigenvalues: Any, n_tilde_cap: int | None, noise_var: float) -> _Pre
     # ρ is non-decreasing in exact arithmetic (Lemma 1); remove round-off dips for searchsorted.
     rho = np.maximum.accumulate(np.maximum(rho, 0.0))
     rho[0] = 0.0
-    return _Prefix(lam, inv_cum, log_cum, rho, noise_var)
+    # ½ Σ log(μ0 λ_i/σ²) with μ0 = σ² mean(1/λ): >= 0 by AM-GM, exactly 0 for k = 1. Computing
+    # it apart from the budget term keeps full relative precision for tiny budgets.
+    base = np.maximum(0.5 * (k * np.log(inv_cum / (noise_var * k)) + np.cumsum(np.log(lam))),
+                      0.0)
+    base[0] = 0.0
+    return _Prefix(lam, inv_cum, log_cum, rho, base, noise_var)
 
 
 def _n_tilde(eigenvalues: Any, widths: Any) -> int | None:
@@ -94,8 +100,8 @@ def _mmi_from_prefix(p: _Prefix, budget: FloatArray) -> FloatArray:
     # ½ Σ_{i<=n} log(μ λ_i/σ²) = ½ (n log μ + Σ log(λ_i/σ²)), with μ = μ0 (1 + F/(n μ0)),
     # μ0 = σ² Σ_{i<=n} 1/λ_i / n, written with log1p for accuracy near F = 0.
     mu0 = p.inv_cum[idx] / n
-    out = 0.5 * (n * np.log(mu0) + p.log_cum[idx] + n * np.log1p(budget / (n * mu0)))
-    return np.asarray(np.maximum(out, 0.0), dtype=np.float64)
+    out = p.base[idx] + 0.5 * n * np.log1p(budget / (n * mu0))
+    return np.asarray(out, dtype=np.float64)
 
 
 def breakpoints(eigenvalues: Any, width: Any, noise_var: float = 1.0) -> FloatArray:

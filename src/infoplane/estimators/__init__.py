@@ -1,0 +1,46 @@
+"""Mutual-information estimators: one protocol, validated against ground truth.
+
+Each estimator is a small frozen dataclass with ``estimate(x, y) -> float`` (nats unless
+``unit="bits"``), ``plane(t, labels) -> (I(X;T), I(T;Y))`` where it is defined, and batched
+``estimate_many`` / ``plane_many`` entry points that share work across snapshots.
+
+| estimator | question it answers |
+| --- | --- |
+| :class:`Binning` | the information plane of Shwartz-Ziv & Tishby (discretised layers) |
+| :class:`KDE` | Kolchinsky–Tracey bounds on a noisy layer, as Saxe et al. use them |
+| :class:`KSG` | I(X;Y) of continuous variables in any dimensions (k-NN) |
+| :class:`MixedKSG` | continuous X with discrete Y (Ross 2014) or mixtures (Gao et al. 2017) |
+| :class:`Gaussian` | the joint-Gaussian fit (exact for Gaussians) |
+| :class:`MINE`, :class:`InfoNCE` | neural bounds for high-dimensional layers (torch) |
+
+Modules are imported on first use, so ``import infoplane.estimators`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from infoplane.estimators.base import Estimator
+
+_LAZY = {
+    "Binning": "infoplane.estimators.binning",
+    "BinningResult": "infoplane.estimators.binning",
+    "KDE": "infoplane.estimators.kde",
+    "KDEResult": "infoplane.estimators.kde",
+    "KSG": "infoplane.estimators.ksg",
+    "MixedKSG": "infoplane.estimators.ksg",
+    "Gaussian": "infoplane.estimators.gaussian",
+    "MINE": "infoplane.estimators.neural",
+    "InfoNCE": "infoplane.estimators.neural",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'infoplane.estimators' has no attribute {name!r}")
+
+
+__all__ = ["KDE", "KSG", "MINE", "Binning", "BinningResult", "Estimator", "Gaussian",
+           "InfoNCE", "KDEResult", "MixedKSG"]

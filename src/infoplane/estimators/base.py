@@ -1,0 +1,175 @@
+"""The estimator protocol: small frozen dataclasses with ``estimate(x, y) -> float``.
+
+Every estimator
+
+* is a frozen, keyword-only dataclass (its options are its fields, no fit state);
+* has ``unit`` ("nats" default, or "bits") and ``seed`` (randomness only through it);
+* validates its inputs once, here, with the project's error template;
+* computes in nats internally (``_estimate_nats``) and converts at the boundary;
+* offers ``estimate_many`` and ``plane`` for many snapshots at once — subclasses override them
+  where work can be shared (label groups, sorting, trees), which is where the speed comes from.
+
+Information-plane semantics (Shwartz-Ziv & Tishby; interpretation paper, Section 1.2): for a
+layer T = h(X) evaluated on N probe inputs, ``plane(t, labels)`` returns (I(X;T), I(T;Y)) with
+X uniform over the N inputs (each row is its own input), Y the labels.
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from infoplane._typing import FloatArray, IntArray, Unit
+from infoplane._validation import as_int, check_unit, fail, unit_factor
+
+
+def as_samples(name: str, value: Any, *, n: int | None = None) -> FloatArray:
+    """Samples as a float64 array of shape (n, d): a 1-D array is one feature.
+
+    Rejects NaN/inf, zero samples and zero features, and a sample count other than ``n``.
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - numpy raises rarely here
+        raise TypeError(f"`{name}` must be an array of numbers, got {type(value).__name__}.") \
+            from exc
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must be an array of real numbers, got dtype {arr.dtype}.")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise fail(name, "a 1-D or 2-D array (samples x features)", arr,
+                   f"(it has shape {arr.shape})")
+    if arr.shape[0] == 0:
+        raise fail(name, "non-empty (at least one sample)", arr)
+    if arr.shape[1] == 0:
+        raise fail(name, "at least one feature", arr, f"(it has shape {arr.shape})")
+    out = np.asarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise fail(name, "finite (no NaN or inf)", arr)
+    if n is not None and out.shape[0] != n:
+        raise ValueError(f"`{name}` must have the same number of samples as `x` ({n}), "
+                         f"got {out.shape[0]}.")
+    return out
+
+
+def as_labels(name: str, value: Any, *, n: int | None = None) -> IntArray:
+    """Discrete labels as integer codes 0..K-1 (rows of a 2-D array are joint labels).
+
+    Integer, boolean and string arrays are accepted; floats only when every value is integral.
+    """
+    arr = np.asarray(value)
+    if arr.ndim == 0 or arr.size == 0:
+        raise fail(name, "a non-empty 1-D array of labels", arr)
+    if arr.ndim > 2:
+        raise fail(name, "a 1-D array of labels (or 2-D: one joint label per row)", arr,
+                   f"(it has shape {arr.shape})")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise fail(name, "finite labels (no NaN or inf)", arr)
+        if not np.all(arr == np.round(arr)):
+            raise fail(name, "integer labels (discrete classes)", arr,
+                       "Use a continuous estimator (KSG, KDE, Gaussian) for real-valued y.")
+    elif arr.dtype.kind not in "biuUS":
+        raise TypeError(f"`{name}` must hold integer, boolean or string labels, "
+                        f"got dtype {arr.dtype}.")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"`{name}` must have the same number of samples as `x` ({n}), "
+                         f"got {arr.shape[0]}.")
+    if arr.ndim == 2:
+        _, codes = np.unique(arr, axis=0, return_inverse=True)
+    else:
+        _, codes = np.unique(arr, return_inverse=True)
+    return np.asarray(codes.reshape(-1), dtype=np.int64)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estimator(ABC):
+    """Base class of every mutual-information estimator.
+
+    Attributes
+    ----------
+    unit : {"nats", "bits"}
+    seed : int
+        Seed of any randomness (jitter, neural-network initialisation, mini-batches).
+    """
+
+    unit: Unit = "nats"
+    seed: int = 0
+
+    #: Whether ``y`` must be discrete labels (MixedKSG, the I(T;Y) part of KDE...).
+    y_discrete: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        check_unit(self.unit)
+        as_int("seed", self.seed, min_value=0)
+        self._check()
+
+    def _check(self) -> None:  # noqa: B027 - optional hook, not abstract
+        """Validate the estimator's own options (override)."""
+
+    # ------------------------------------------------------------------ public interface
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> float:
+        """Estimate I(X; Y) from paired samples.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,) or (n, d_x)
+        y : array_like, shape (n,) or (n, d_y)
+            Labels when the estimator needs discrete y.
+
+        Returns
+        -------
+        float
+            The estimate in ``self.unit`` (never clamped: a negative value is the
+            estimator's bias, documented per estimator).
+        """
+        xs, ys = self._prepare(x, y)
+        return float(self._estimate_nats(xs, ys)) / unit_factor(self.unit)
+
+    def estimate_many(self, xs: Iterable[npt.ArrayLike], y: npt.ArrayLike) -> FloatArray:
+        """I(X_s; Y) for many X_s sharing the same y (e.g. one layer over many epochs)."""
+        return np.array([self.estimate(x, y) for x in xs], dtype=np.float64)
+
+    def plane(self, t: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[float, float]:
+        """(I(X;T), I(T;Y)) for one layer snapshot, X uniform over the rows."""
+        ts = as_samples("t", t)
+        ys = as_labels("labels", labels, n=ts.shape[0])
+        ixt, ity = self._plane_nats(ts, ys)
+        f = unit_factor(self.unit)
+        return float(ixt) / f, float(ity) / f
+
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike],
+                   labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """(I(X;T_s), I(T_s;Y)) for many snapshots; override to share work."""
+        pairs = [self.plane(t, labels) for t in snapshots]
+        arr = np.array(pairs, dtype=np.float64).reshape(-1, 2)
+        return arr[:, 0], arr[:, 1]
+
+    # ------------------------------------------------------------------------- internals
+    def _prepare(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, Any]:
+        xs = as_samples("x", x)
+        if self.y_discrete:
+            return xs, as_labels("y", y, n=xs.shape[0])
+        return xs, as_samples("y", y, n=xs.shape[0])
+
+    @abstractmethod
+    def _estimate_nats(self, x: FloatArray, y: Any) -> float:
+        """I(X;Y) in nats from validated arrays."""
+
+    def _plane_nats(self, t: FloatArray, labels: IntArray) -> tuple[float, float]:
+        """Default plane: I(X;T) with X the row identity, I(T;Y) with the labels."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define the information-plane pair; "
+            "use estimate(x, y) with explicit variables.")
+
+
+def warn(message: str) -> None:
+    """A warning for legal but dubious input, pointing at the caller's line."""
+    warnings.warn(message, UserWarning, stacklevel=4)

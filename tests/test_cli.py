@@ -1,0 +1,146 @@
+"""The `infoplane` command line: outputs, files and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infoplane import __version__, capacity
+from infoplane.cli import main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 6)) * np.array([3.0, 2.0, 1.0, 0.5, 0.3, 0.1])
+    path = tmp_path / "x.npy"
+    np.save(path, x)
+    return path
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and __version__ in out
+
+
+def test_capacity_table_and_json(data_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["capacity", "--data", str(data_file), "--widths", "8,3",
+                        "--budget", "0.5,5", "--json"], capsys)
+    assert code == 0
+    got = json.loads(out)
+    eig = capacity.spectrum(np.load(data_file))
+    np.testing.assert_allclose(got["mmi"], capacity.mmi(eig, [8, 3], budget=[0.5, 5.0]),
+                               rtol=1e-12)
+    assert got["n_tilde"] == 3
+    code, out, _ = run(["capacity", "--data", str(data_file), "--widths", "8,3",
+                        "--budget", "5", "--unit", "bits"], capsys)
+    assert code == 0 and "bottleneck Ñ = 3" in out and "MMI (bits)" in out
+
+
+def test_capacity_eigenvalues_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "eig.csv"
+    path.write_text("4,2,1\n")
+    code, out, _ = run(["capacity", "--data", str(path), "--kind", "eigenvalues",
+                        "--widths", "2", "--budget", "1", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["mmi"][0] == pytest.approx(capacity.mmi([4, 2, 1], 2, budget=1.0))
+
+
+def test_capacity_with_model(data_file: Path, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mynets.py").write_text(
+        "import torch.nn as nn\n"
+        "def Net():\n"
+        "    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 2))\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["capacity", "--data", str(data_file), "--model", "mynets:Net",
+                          "--budget", "5", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    eig = capacity.spectrum(np.load(data_file))
+    assert report["mmi_nats"] == pytest.approx(capacity.mmi(eig, 2, budget=5.0))
+
+
+def test_curve_plan_and_figure1(data_file: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    fig = tmp_path / "curve.png"
+    code, _, _ = run(["capacity", "curve", "--data", str(data_file), "--widths", "4",
+                      "-o", str(fig)], capsys)
+    assert code == 0 and fig.stat().st_size > 10_000
+    code, out, _ = run(["capacity", "plan", "--data", str(data_file), "--widths", "4",
+                        "--target", "2", "--json"], capsys)
+    assert code == 0
+    f = json.loads(out)["min_budget"]
+    eig = capacity.spectrum(np.load(data_file))
+    assert capacity.mmi(eig, 4, budget=f) == pytest.approx(2.0, rel=1e-10)
+    code, out, _ = run(["capacity", "plan", "--data", str(data_file), "--budget", "5",
+                        "--target", "1", "--json"], capsys)
+    assert code == 0 and json.loads(out)["min_width"] == capacity.min_width(eig, 1.0, 5.0)
+    fig1 = tmp_path / "f1.png"
+    code, _, _ = run(["--quiet", "capacity", "figure1", "-o", str(fig1)], capsys)
+    assert code == 0 and fig1.stat().st_size > 10_000
+
+
+def test_demo_writes_figure_and_numbers(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["capacity", "demo", "--out", str(tmp_path)], capsys)
+    assert code == 0
+    numbers = json.loads((tmp_path / "figure1.json").read_text())
+    lam = np.exp(-0.1 * np.arange(100))
+    want = capacity.mmi(lam, 50, budget=np.array(numbers["table_budgets"]))
+    np.testing.assert_allclose(numbers["spectra"]["exponential"]["table_mmi"], want)
+    assert numbers["spectra"]["harmonic"]["max_value_jump"] < 1e-10
+    assert (tmp_path / "figure1.png").stat().st_size > 20_000
+    assert "exponential" in out and "harmonic" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["capacity", "--data", "missing.npy", "--widths", "2", "--budget", "1"],
+         "must be an existing file"),
+        (["capacity", "--data", "{data}", "--widths", "2", "--budget", "-1"],
+         "`budget` must be >= 0"),
+        (["capacity", "--data", "{data}", "--widths", "a,b", "--budget", "1"],
+         "`--widths` must be comma-separated integers"),
+        (["capacity", "--data", "{data}", "--widths", "2"], "needs --data, --budget"),
+        (["capacity", "plan", "--data", "{data}", "--target", "1"], "exactly one of"),
+        (["capacity", "--data", "{data}", "--model", "nocolon", "--budget", "1"],
+         "must look like 'package.module:attr'"),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_code_2(args: list[str], match: str,
+                                                   data_file: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a.replace("{data}", str(data_file)) for a in args]
+    code, _, err = run(args, capsys)
+    assert code == 2
+    assert match in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_console_script_exit_code(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "infoplane.cli", "capacity", "--data",
+                           str(tmp_path / "nope.npy"), "--widths", "1", "--budget", "1"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("infoplane: error:")
+
+
+def test_debug_shows_the_traceback(data_file: Path) -> None:
+    with pytest.raises(ValueError, match="`budget` must be >= 0"):
+        main(["--debug", "capacity", "--data", str(data_file), "--widths", "2",
+              "--budget", "-1"])
