@@ -17,7 +17,8 @@ Every timing is the best of R runs, baseline and ours alternating, so load from 
 on this shared machine hits both alike; the ratio is baseline / ours. The estimates are
 printed beside the timings: they agree to rounding (same neighbour counts). No assertions.
 
-Run: ``.venv/bin/python benchmarks/bench_estimators_ksg.py [--quick]`` (about 2 minutes).
+Run: ``.venv/bin/python benchmarks/bench_estimators_ksg.py [--quick]`` (about 4 minutes; 1 with
+``--quick``, which skips N = 3·10^4 in 10-D).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sklearn.feature_selection import mutual_info_classif, mutual_info_regressio
 from infoplane.estimators.ksg import KSG, MixedKSG
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from ground_truth import gaussian_pair, sample_gaussian_mixture  # noqa: E402
+from ground_truth import gaussian_pair, sample_gaussian_mixture
 
 
 def best_of(fns: list[Callable[[], float]], repeats: int) -> list[tuple[float, float]]:

@@ -144,3 +144,47 @@ def test_debug_shows_the_traceback(data_file: Path) -> None:
     with pytest.raises(ValueError, match="`budget` must be >= 0"):
         main(["--debug", "capacity", "--data", str(data_file), "--widths", "2",
               "--budget", "-1"])
+
+
+# ---------------------------------------------------------------------------- estimate
+
+@pytest.fixture
+def npz_file(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 2))
+    y = 0.8 * x + 0.6 * rng.standard_normal((400, 2))
+    path = tmp_path / "d.npz"
+    np.savez(path, x=x, y=y, t=np.tanh(x), labels=(x[:, 0] > 0).astype(int))
+    return path
+
+
+def test_estimate_matches_the_library(npz_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from infoplane.estimators import KSG, Binning
+
+    d = np.load(npz_file)
+    code, out, _ = run(["estimate", str(npz_file), "--x", "x", "--y", "y", "--estimator", "ksg",
+                        "-O", "k=5", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["mi"] == pytest.approx(KSG(k=5).estimate(d["x"], d["y"]))
+    code, out, _ = run(["estimate", str(npz_file), "--x", "t", "--y", "labels", "--estimator",
+                        "binning", "-O", "bounds=-1,1", "--plane", "--unit", "bits", "--json"],
+                       capsys)
+    assert code == 0
+    got = json.loads(out)
+    want = Binning(bounds=(-1, 1), unit="bits").plane(d["t"], d["labels"])
+    assert (got["i_xt"], got["i_ty"]) == pytest.approx(want)
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--x", "nope", "--y", "y"], "`--x` must name an array"),
+        (["--x", "x", "--y", "y", "-O", "bins=3"], "does not apply to KSG"),
+        (["--x", "x", "--y", "y", "-O", "k"], "NAME=VALUE"),
+        (["--x", "x", "--y", "y", "-O", "k=0"], "`k`"),
+    ],
+)
+def test_estimate_errors(npz_file: Path, extra: list[str], match: str,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["estimate", str(npz_file), "--estimator", "ksg", *extra], capsys)
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1

@@ -58,17 +58,18 @@ def _no_stray_warnings() -> None:
 # ------------------------------------------------------------- exactness against brute force
 
 @pytest.mark.parametrize("algorithm", [1, 2])
-@pytest.mark.parametrize(("dx", "dy"), [(1, 1), (2, 1), (1, 3), (3, 2)])
+@pytest.mark.parametrize(("dx", "dy"), [(1, 1), (2, 1), (1, 3), (3, 2), (6, 1), (5, 8)])
 def test_ksg_equals_brute_force_formula(algorithm: int, dx: int, dy: int) -> None:
+    """Every counting path: sorted (1-D), k-d tree (2-4 D), blocked brute force (>= 5-D)."""
     rng = np.random.default_rng(10 * dx + dy)
-    x = rng.standard_normal((90, dx))
-    y = x[:, :1] + rng.standard_normal((90, dy))
+    x = rng.standard_normal((200, dx))
+    y = x[:, :1] + rng.standard_normal((200, dy))
     got = KSG(algorithm=algorithm, jitter=0.0).estimate(x, y)
     want = ksg_brute_force(standardised(x), standardised(y), 3, algorithm)
     assert got == pytest.approx(want, abs=1e-12)
 
 
-@pytest.mark.parametrize("dx", [1, 2])
+@pytest.mark.parametrize("dx", [1, 2, 6])
 def test_ksg_strict_counts_exact_on_a_lattice(dx: int) -> None:
     """Integer data: many points lie exactly on the ε-boundary; '<' must be honoured."""
     rng = np.random.default_rng(3)

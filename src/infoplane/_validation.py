@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def unit_factor(unit: Any) -> float:
 def check_unit(unit: Any) -> Unit:
     """Validate a unit name."""
     unit_factor(unit)
-    return unit  # type: ignore[no-any-return]
+    return cast(Unit, unit)
 
 
 def choice(name: str, value: Any, options: Sequence[str]) -> str:

@@ -96,7 +96,7 @@ def _spectrum_from_options(data: str, key: str | None, kind: str, shrinkage: str
         return np.sort(arr.ravel())[::-1]
     if kind == "eigenvalues":
         raise ValueError(f"`--kind eigenvalues` needs a 1-D array, got shape {arr.shape}.")
-    return spectrum(arr, shrinkage=shrink, top=top, kind=kind)
+    return spectrum(arr, shrinkage=shrink, top=top, kind=kind)  # type: ignore[arg-type]
 
 
 def _data_options(fn: Any) -> Any:

@@ -29,6 +29,17 @@ What these numbers are, and are not
 * Nothing is clamped: with independent X and Y the estimate scatters around (mostly slightly
   below, for held-out evaluation) zero.
 
+Cost and measured accuracy
+--------------------------
+With the defaults, one estimate on N = 2000 samples with d <= 10 takes about 1-2 s of one CPU
+core (MINE: 1000 steps; InfoNCE: 500 steps; batches of 256). On Gaussian pairs (N = 2000, 5
+seeds; full table in ``tests/test_estimators_neural.py``) all three bounds are within 5% of
+the truth for I <= 1.5 nats up to d = 10, 8-14% low at I = 4.15 nats (d = 5, rho = 0.9), and
+read +0.02 to +0.05 nats (d = 5) or +0.06 to +0.13 nats (d = 10) on independent data, the
+over-fitting bias of evaluating on the training samples. Evaluating on a held-out quarter
+(``eval_fraction=0.25``) removes that bias (independent d = 5: -0.02 to -0.06) at the price of
+three times the seed-to-seed spread, which is why it is not the default.
+
 Conventions
 -----------
 Inputs are standardised per feature (zero mean, unit variance; a constant feature is only
@@ -42,11 +53,14 @@ The information plane (:meth:`MINE.plane`, :meth:`InfoNCE.plane`) returns I(T;Y)
 bound with the labels one-hot encoded, and I(X;T) = H(T) *exactly* under the row-identity
 definition of :mod:`infoplane.estimators.base` (X uniform over the N probe inputs, T a
 deterministic function of X): the plug-in entropy of T's distinct rows. For a continuous T
-with distinct rows that is log N, whatever the network does — the well-known degeneracy of
-I(X;T) for deterministic continuous layers (the interpretation paper, Section 1.2; Saxe et
-al. 2018). A neural bound on I(X;T) would be an artefact of the critic's capacity, not a
-property of the layer, so none is offered; use a binning or noise-based estimator (Binning,
-KDE) for a compression axis.
+with distinct rows that is log N, whatever the network does. This is the interpretation
+paper's own definition for a deterministic map of a discrete X (Appendix C, Eq. 40:
+I(X; g(X)) = H(X) when g is injective on the sample), and its caveat (Section 1.3.2, item 3;
+Appendix C): for continuous X and an invertible T the quantity is infinite, so it carries no
+information about compression. A neural bound on I(X;T) would be an artefact of the critic's
+capacity, not a property of the layer, so none is offered; use a binning or noise-based
+estimator (Binning, KDE) for a compression axis. I(T;Y) with discrete Y is well defined
+(Appendix C) and is what the neural bounds estimate.
 
 References
 ----------
@@ -65,6 +79,9 @@ estimators. ICLR.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import warnings
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -78,7 +95,7 @@ from torch import nn
 
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail, unit_factor
-from infoplane.estimators.base import Estimator, as_labels, as_samples, warn
+from infoplane.estimators.base import Estimator, as_labels, as_samples
 
 __all__ = ["MINE", "InfoNCE"]
 
@@ -88,6 +105,24 @@ _EVAL_SHUFFLES = 10
 _CEILING_MARGIN = 0.05
 
 State = dict[str, torch.Tensor]
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _warn_caller(message: str) -> None:
+    """A UserWarning attributed to the first frame outside infoplane (the user's call).
+
+    The InfoNCE ceiling warning is raised from different depths (estimate, estimate_many,
+    plane, plane_many), so the fixed ``stacklevel`` of :func:`base.warn` cannot point at the
+    user's line for all of them.
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 # ---------------------------------------------------------------------------- networks
@@ -120,7 +155,7 @@ class _ConcatStatistic(nn.Module):
 
 
 class _SeparableCritic(nn.Module):
-    """Scores f(x_i, y_j) = g(x_i)ᵀ h(y_j) / √e for all pairs of a batch (K x K)."""
+    """Scores f(x_i, y_j) = g(x_i)ᵀ h(y_j) / √hidden for all pairs of a batch (K x K)."""
 
     def __init__(self, dx: int, dy: int, hidden: int, layers: int) -> None:
         super().__init__()
@@ -169,7 +204,7 @@ def _row_entropy(t: FloatArray) -> float:
     """Plug-in entropy (nats) of the distinct rows of ``t``: I(X;T) for X uniform over rows."""
     _, counts = np.unique(t, axis=0, return_counts=True)
     p = counts / counts.sum()
-    return float(-(p * np.log(p)).sum())
+    return float((p * np.log(1.0 / p)).sum())  # log(1/p), not -log(p): no -0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,6 +370,15 @@ class _NeuralEstimator(Estimator):
         -------
         ndarray of float, shape (n_snapshots,)
             In ``self.unit``.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> y = rng.standard_normal(200)
+        >>> xs = [y + 0.5 * rng.standard_normal(200), rng.standard_normal(200)]
+        >>> est = MINE(steps=200, seed=0).estimate_many(xs, y)
+        >>> est.shape, bool(est[0] > 0.5 > est[1])  # I = log(1 + 1/0.25)/2 = 0.80, then 0
+        ((2,), True)
         """
         ys: FloatArray | None = None
         arrs: list[FloatArray] = []
@@ -376,12 +420,41 @@ class _NeuralEstimator(Estimator):
         -------
         (float, float)
             (I(X;T), I(T;Y)) in ``self.unit``.
+
+        Examples
+        --------
+        >>> labels = np.repeat([0, 1], 100)
+        >>> t = 5.0 * labels[:, None] + np.random.default_rng(0).standard_normal((200, 2))
+        >>> ixt, ity = MINE(steps=200, hidden=16, seed=0).plane(t, labels)
+        >>> round(ixt, 3)  # log 200: distinct rows give the degenerate value
+        5.298
+        >>> 0.55 < ity < 0.8  # classes 5 standard deviations apart: I(T;Y) ≈ log 2 = 0.693
+        True
         """
         return super().plane(t, labels)
 
     def plane_many(self, snapshots: Sequence[npt.ArrayLike],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """(I(X;T_s), I(T_s;Y)) for many snapshots, warm-started as in :meth:`estimate_many`."""
+        """(I(X;T_s), I(T_s;Y)) for many snapshots, warm-started as in :meth:`estimate_many`.
+
+        Parameters
+        ----------
+        snapshots : sequence of array_like, each shape (N,) or (N, d_s)
+        labels : array_like, shape (N,)
+
+        Returns
+        -------
+        (ndarray, ndarray), each shape (n_snapshots,)
+            I(X;T_s) (exact, see :meth:`plane`) and I(T_s;Y) in ``self.unit``.
+
+        Examples
+        --------
+        >>> labels = np.repeat([0, 1], 50)
+        >>> snaps = [np.repeat([[0.0], [1.0]], 50, axis=0), np.zeros((100, 1))]
+        >>> ixt, ity = InfoNCE(steps=50, batch_size=20, unit="bits").plane_many(snaps, labels)
+        >>> ixt.tolist()  # two distinct rows: 1 bit; one: 0 bits
+        [1.0, 0.0]
+        """
         ts = [as_samples(f"snapshots[{i}]", t) for i, t in enumerate(snapshots)]
         if not ts:
             empty = np.zeros(0, dtype=np.float64)
@@ -414,7 +487,9 @@ class MINE(_NeuralEstimator):
     (or on all of them when 0): E_P[T] over the evaluation pairs and E_Q[e^T] over
     10 derangements of their ``y`` (no pair kept). See the module notes for the sign of the
     biases: NWJ (``estimator="mine_f"``) on held-out samples is a lower bound in expectation;
-    DV only asymptotically, and both are biased upward on training samples.
+    DV only asymptotically, and both are biased upward on training samples. Either way the
+    number is a biased, high-variance estimate (variance growing like e^I): compare seeds
+    before reading differences below ~0.05 nats, and expect large MI to be underestimated.
 
     Parameters
     ----------
@@ -425,7 +500,7 @@ class MINE(_NeuralEstimator):
     batch_size : int
         Joint pairs per step (as many product pairs); capped at the training size. >= 2.
     lr : float
-        Adam learning rate.
+        Adam learning rate (default 2e-3), annealed to 0 on a cosine.
     ema : float in (0, 1]
         Rate of the moving average of E_Q[e^T] in the corrected gradient (1 gives the plain,
         biased mini-batch gradient of Belghazi et al.'s "MINE (biased)").
@@ -519,7 +594,7 @@ class MINE(_NeuralEstimator):
 
 @dataclass(frozen=True, kw_only=True)
 class InfoNCE(_NeuralEstimator):
-    r"""The InfoNCE lower bound (van den Oord et al. 2018; Poole et al. 2019, Eq. 12).
+    r"""The InfoNCE lower bound (van den Oord et al. 2018; Poole et al. 2019).
 
     For batches of K pairs and a critic f,
 
@@ -529,13 +604,15 @@ class InfoNCE(_NeuralEstimator):
     each row a K-way classification of the true partner. The bound never exceeds
     :attr:`ceiling` = log K (K = ``batch_size``), so it is biased low whenever I(X;Y) is not
     well below log K; a warning is issued when the estimate is within 5% of the ceiling.
-    Its variance is low (unlike MINE's). After training, the bound is evaluated on the
-    evaluation rows split into disjoint batches of K, averaged over 10 random splits.
+    Its spread between seeds stays small at high MI, where MINE's grows. After training, the
+    bound is evaluated on the evaluation rows split into disjoint batches of K, averaged over
+    10 random splits.
 
     Parameters
     ----------
     hidden, layers : int
-        Width and number of hidden layers (SiLU) of the critic's networks.
+        Width and number of hidden layers (SiLU) of the critic's networks; the separable
+        critic's embeddings also have ``hidden`` dimensions.
     steps : int
         Adam steps (default 500: the separable critic learns fast and over-fits
         sooner than MINE's).
@@ -595,7 +672,7 @@ class InfoNCE(_NeuralEstimator):
     def _finish(self, nats: float) -> float:
         top = math.log(self.batch_size)
         if nats >= (1.0 - _CEILING_MARGIN) * top:
-            warn(f"InfoNCE estimate {nats:.3f} nats is within {_CEILING_MARGIN:.0%} of its "
+            _warn_caller(f"InfoNCE estimate {nats:.3f} nats is within {_CEILING_MARGIN:.0%} of its "
                  f"ceiling log(batch_size) = {top:.3f} nats: the true I(X;Y) may be much "
                  f"larger; raise `batch_size`.")
         return nats
