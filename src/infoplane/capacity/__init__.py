@@ -16,9 +16,7 @@ Torch-based, imported on first use: :func:`of_model` (a real ``nn.Module``), :fu
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from infoplane._lazy import lazy_getattr
 from infoplane.capacity.compose import Branch, CapacityBound, chain, concat, parallel, series
 from infoplane.capacity.planning import (
     delta_tv_bound,
@@ -56,10 +54,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'infoplane.capacity' has no attribute {name!r}")
+__getattr__ = lazy_getattr("infoplane.capacity", _LAZY)
 
 
 __all__ = [

@@ -18,9 +18,7 @@ Modules are imported on first use, so ``import infoplane.estimators`` stays ligh
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from infoplane._lazy import lazy_getattr
 from infoplane.estimators.base import Estimator
 
 _LAZY = {
@@ -36,10 +34,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'infoplane.estimators' has no attribute {name!r}")
+__getattr__ = lazy_getattr("infoplane.estimators", _LAZY)
 
 
 __all__ = ["KDE", "KSG", "MINE", "Binning", "BinningResult", "Estimator", "Gaussian",
