@@ -96,3 +96,150 @@ def figure1_spectra(n0: int = 100) -> dict[str, np.ndarray]:
     """The two spectra of Figure 1, by name."""
     i = np.arange(1, n0 + 1, dtype=np.float64)
     return {"exponential": np.exp(-0.1 * (i - 1)), "harmonic": 1.0 / i}
+
+
+# ------------------------------------------------------------------------ information plane
+
+def info_plane(plane: Any, *, ax: Axes | None = None, title: str | None = None,
+               cmap: str = "viridis", connect: bool = True, colorbar: bool = True,
+               max_lines: int = 60) -> Axes:
+    """The classic information plane: a point per layer and recorded step, coloured by step.
+
+    Thin grey lines join the layers of one step (at most ``max_lines`` evenly spaced steps);
+    the colour bar maps colour to the step (epoch). With several runs the mean is drawn.
+
+    Parameters
+    ----------
+    plane : InfoPlane
+    ax : Axes, optional
+    title : str, optional
+    cmap : str
+    connect : bool
+        Draw the per-step lines across layers.
+    colorbar : bool
+    max_lines : int
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib as mpl
+
+    ax = _axes(ax)
+    ixt, ity = plane.mean()
+    steps = np.asarray(plane.steps)
+    norm = mpl.colors.LogNorm(vmin=max(steps.min(), 1), vmax=max(steps.max(), 2)) \
+        if steps.max() > 10 * max(steps.min(), 1) else mpl.colors.Normalize(steps.min(),
+                                                                             steps.max())
+    colour = mpl.colormaps[cmap](norm(np.maximum(steps, 1)))
+    if connect:
+        every = max(1, len(steps) // max_lines)
+        for i in range(0, len(steps), every):
+            ax.plot(ixt[i], ity[i], "-", color=colour[i], lw=0.4, alpha=0.5)
+    markers = "os^Dv<>ph*"
+    for j, name in enumerate(plane.layers):
+        ax.scatter(ixt[:, j], ity[:, j], c=colour, s=14, marker=markers[j % len(markers)],
+                   edgecolors="none", label=name, zorder=3)
+    if colorbar:
+        sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        fig = ax.get_figure()
+        assert fig is not None
+        fig.colorbar(sm, ax=ax, label="step (epoch)")
+    ax.set_xlabel(f"I(X;T) ({plane.unit})")
+    ax.set_ylabel(f"I(T;Y) ({plane.unit})")
+    ax.set_title(title or "Information plane")
+    ax.legend(fontsize=7, markerscale=1.2, loc="lower right")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def mi_vs_step(plane: Any, *, which: str = "ixt", ax: Axes | None = None,
+               title: str | None = None) -> Axes:
+    """I(X;T) (``which="ixt"``) or I(T;Y) (``"ity"``) of each layer against the step, with the
+    spread over runs shaded when several runs are stacked."""
+    ax = _axes(ax)
+    mean_x, mean_y = plane.mean()
+    std_x, std_y = plane.std()
+    mean, std = (mean_x, std_x) if which == "ixt" else (mean_y, std_y)
+    steps = np.asarray(plane.steps)
+    for j, name in enumerate(plane.layers):
+        (line,) = ax.plot(np.maximum(steps, 1), mean[:, j], label=name, lw=1.4)
+        if plane.n_runs > 1:
+            ax.fill_between(np.maximum(steps, 1), mean[:, j] - std[:, j], mean[:, j] + std[:, j],
+                            color=line.get_color(), alpha=0.2, lw=0)
+    ax.set_xscale("log")
+    ax.set_xlabel("step (epoch)")
+    label = "I(X;T)" if which == "ixt" else "I(T;Y)"
+    ax.set_ylabel(f"{label} ({plane.unit})")
+    ax.set_title(title or f"{label} per layer")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    return ax
+
+
+def gradient_snr(steps: Any, mean_norm: Any, std_norm: Any, *, layers: Sequence[str],
+                 ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Norms of the mean and of the standard deviation of per-batch gradients (log-log)."""
+    ax = _axes(ax)
+    steps = np.maximum(np.asarray(steps), 1)
+    mean_norm, std_norm = np.asarray(mean_norm), np.asarray(std_norm)
+    for j, name in enumerate(layers):
+        (line,) = ax.plot(steps, mean_norm[:, j], lw=1.3, label=f"{name} mean")
+        ax.plot(steps, std_norm[:, j], "--", lw=1.0, color=line.get_color(),
+                label=f"{name} std")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("step (epoch)")
+    ax.set_ylabel("gradient norm")
+    ax.set_title(title or "Gradient signal and noise per layer")
+    ax.legend(fontsize=6, ncol=2)
+    ax.grid(True, which="both", alpha=0.3)
+    return ax
+
+
+def animate_plane(plane: Any, path: str | Any, *, fps: int = 12, max_frames: int = 120) -> Any:
+    """Write an animation of the information plane over steps: GIF (Pillow) or MP4 (ffmpeg).
+
+    Returns the output path.
+    """
+    import shutil
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    from matplotlib import animation
+
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in (".gif", ".mp4"):
+        raise ValueError(f"`path` must end in .gif or .mp4, got {str(path)!r}.")
+    if suffix == ".mp4" and shutil.which("ffmpeg") is None:
+        raise ValueError("`path` asks for MP4 but ffmpeg is not installed; use a .gif path.")
+    ixt, ity = plane.mean()
+    steps = np.asarray(plane.steps)
+    frames = np.unique(np.linspace(0, len(steps) - 1, min(max_frames, len(steps))).astype(int))
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    pad_x = 0.05 * (np.ptp(ixt) or 1.0)
+    pad_y = 0.05 * (np.ptp(ity) or 1.0)
+    ax.set_xlim(ixt.min() - pad_x, ixt.max() + pad_x)
+    ax.set_ylim(ity.min() - pad_y, ity.max() + pad_y)
+    ax.set_xlabel(f"I(X;T) ({plane.unit})")
+    ax.set_ylabel(f"I(T;Y) ({plane.unit})")
+    ax.grid(True, alpha=0.3)
+    (line,) = ax.plot([], [], "-o", color="tab:blue", ms=5)
+    trail = ax.scatter([], [], s=6, c="tab:gray", alpha=0.4)
+    title = ax.set_title("")
+
+    def update(k: int) -> Any:
+        i = frames[k]
+        line.set_data(ixt[i], ity[i])
+        trail.set_offsets(np.column_stack([ixt[: i + 1].ravel(), ity[: i + 1].ravel()]))
+        title.set_text(f"Information plane, step {int(steps[i])}")
+        return line, trail, title
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), blit=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer: Any = animation.PillowWriter(fps=fps) if suffix == ".gif" else \
+        animation.FFMpegWriter(fps=fps)
+    anim.save(str(out), writer=writer)
+    plt.close(fig)
+    return out

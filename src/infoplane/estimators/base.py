@@ -145,7 +145,7 @@ class Estimator(ABC):
         f = unit_factor(self.unit)
         return float(ixt) / f, float(ity) / f
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots; override to share work."""
         pairs = [self.plane(t, labels) for t in snapshots]

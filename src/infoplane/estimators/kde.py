@@ -213,7 +213,7 @@ class KDE(Estimator):
         plan = _LabelPlan.of(as_labels("labels", labels, n=ts.shape[0]))
         return self._result(self._bounds_nats(ts, plan))
 
-    def bounds_many(self, snapshots: Sequence[npt.ArrayLike],
+    def bounds_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                     labels: npt.ArrayLike) -> list[KDEResult]:
         """:meth:`bounds` for many snapshots of one layer (labels validated and sorted once).
 
@@ -227,7 +227,7 @@ class KDE(Estimator):
         plan, arrays = self._many(snapshots, labels)
         return [self._result(self._bounds_nats(ts, plan)) for ts in arrays]
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, ``bound`` selected, labels prepared once.
 
@@ -245,7 +245,7 @@ class KDE(Estimator):
         return arr[:, 0], arr[:, 1]
 
     # ------------------------------------------------------------------------- internals
-    def _many(self, snapshots: Sequence[npt.ArrayLike],
+    def _many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
               labels: npt.ArrayLike) -> tuple[_LabelPlan, list[FloatArray]]:
         arrays = [as_samples(f"snapshots[{i}]", s) for i, s in enumerate(snapshots)]
         n = arrays[0].shape[0] if arrays else None

@@ -582,7 +582,7 @@ class KSG(Estimator):
             warn(note)
         return h, ity
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, the label grouping shared.
 
@@ -756,7 +756,7 @@ class MixedKSG(Estimator):
             warn(note)
         return h, ity
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, the label grouping shared.
 
@@ -797,7 +797,7 @@ def _plane(est: KSG | MixedKSG, t: FloatArray, labels: IntArray,
     return h, ity, notes
 
 
-def _plane_many(est: KSG | MixedKSG, snapshots: Sequence[npt.ArrayLike],
+def _plane_many(est: KSG | MixedKSG, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                 labels: npt.ArrayLike,
                 workers: int) -> tuple[FloatArray, FloatArray]:
     codes = as_labels("labels", labels)

@@ -433,7 +433,7 @@ class _NeuralEstimator(Estimator):
         """
         return super().plane(t, labels)
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, warm-started as in :meth:`estimate_many`.
 

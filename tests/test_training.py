@@ -1,0 +1,164 @@
+"""Tests for infoplane.training: the seeded loop and batched many-seed training."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from infoplane.models import BatchedMLP, mlp
+from infoplane.training import History, TrainConfig, train, train_batched
+
+
+def _data(n: int, d: int = 12, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 2, (n, d), generator=g).to(torch.float64)
+    y = ((x[:, 0] + x[:, 1] + x[:, 2]) >= 2).long()
+    return x, y
+
+
+def _assert_same(batched: BatchedMLP, hist_b: History, singles: list[nn.Module],
+                 hists: list[History]) -> None:
+    for s, (net, h) in enumerate(zip(singles, hists, strict=True)):
+        for p_ref, p_b in zip(net.parameters(), batched.member(s).parameters(), strict=True):
+            torch.testing.assert_close(p_b, p_ref, rtol=1e-10, atol=1e-12)
+        hs = hist_b.member(s)
+        np.testing.assert_allclose(hs.train_loss, h.train_loss, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(hs.train_accuracy, h.train_accuracy)
+        assert hs.test_loss is not None and h.test_loss is not None
+        np.testing.assert_allclose(hs.test_loss, h.test_loss, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_batched_equals_one_by_one(optimizer: Any, batch_size: int | None) -> None:
+    train_set, test_set = _data(70, seed=1), _data(30, seed=2)
+    cfg = TrainConfig(epochs=4, optimizer=optimizer, lr=0.05, batch_size=batch_size,
+                      momentum=0.9 if optimizer == "sgd" else 0.0, weight_decay=1e-3, seed=7)
+    bm = BatchedMLP(3, seed=2, dtype=torch.float64)
+    hb = train_batched(bm, train_set, test_set, cfg, progress=False)
+    assert hb.train_loss.shape == (3, 4)
+    singles, hists = [], []
+    for s in range(3):
+        net = mlp(seed=2 + s, dtype=torch.float64)
+        hists.append(train(net, train_set, test_set, dataclasses.replace(cfg, seed=7 + s),
+                           progress=False))
+        singles.append(net)
+    _assert_same(bm, hb, singles, hists)
+
+
+def test_batched_per_copy_data_equals_one_by_one() -> None:
+    sets = [_data(40, seed=10 + s) for s in range(2)]
+    x = torch.stack([a for a, _ in sets])
+    y = torch.stack([b for _, b in sets])
+    cfg = TrainConfig(epochs=3, lr=0.02, batch_size=16)
+    bm = BatchedMLP(2, dtype=torch.float64)
+    hb = train_batched(bm, (x, y), (x, y), cfg, progress=False)
+    singles, hists = [], []
+    for s in range(2):
+        net = mlp(seed=s, dtype=torch.float64)
+        hists.append(train(net, sets[s], sets[s], dataclasses.replace(cfg, seed=s),
+                           progress=False))
+        singles.append(net)
+    _assert_same(bm, hb, singles, hists)
+
+
+def test_float32_batched_close_to_one_by_one() -> None:
+    x, y = _data(64)
+    cfg = TrainConfig(epochs=3, lr=0.01, batch_size=32)
+    bm = BatchedMLP(2)
+    train_batched(bm, (x, y), None, cfg, progress=False)
+    net = mlp(seed=1)
+    train(net, (x, y), None, dataclasses.replace(cfg, seed=1), progress=False)
+    torch.testing.assert_close(bm.member(1).fc6.weight, net.fc6.weight, rtol=1e-5, atol=1e-6)
+
+
+def test_train_learns_and_is_deterministic() -> None:
+    x, y = _data(128)
+    cfg = TrainConfig(epochs=40, lr=0.02, batch_size=32, seed=3)
+    h1 = train(mlp(dtype=torch.float64), (x, y), None, cfg, progress=False)
+    h2 = train(mlp(dtype=torch.float64), (x.numpy(), y.numpy()), None, cfg, progress=False)
+    assert h1.test_loss is None and h1.test_accuracy is None
+    assert h1.train_loss.shape == (40,) and h1.epochs == 40
+    assert h1.train_loss[-1] < h1.train_loss[0]
+    assert h1.final_train_accuracy > 0.8
+    np.testing.assert_array_equal(h1.train_loss, h2.train_loss)
+
+
+def test_callback_mode_and_threads_restored() -> None:
+    x, y = _data(32)
+    net = mlp(dtype=torch.float64)
+    net.eval()
+    seen: list[int] = []
+    threads = torch.get_num_threads()
+
+    def cb(epoch: int, model: nn.Module) -> None:
+        assert model is net and not model.training
+        seen.append(epoch)
+
+    train(net, (x, y), None, TrainConfig(epochs=3), callback=cb, progress=False,
+          num_threads=1)
+    assert seen == [1, 2, 3]
+    assert not net.training
+    assert torch.get_num_threads() == threads
+
+    bm = BatchedMLP(2, dtype=torch.float64)
+    epochs: list[int] = []
+    train_batched(bm, (x, y), None, TrainConfig(epochs=2),
+                  callback=lambda e, m: epochs.append(e), progress=False)
+    assert epochs == [1, 2] and bm.training
+
+
+def test_history_member() -> None:
+    h = History(np.zeros((2, 3)), np.ones((2, 3)), None, None)
+    assert h.member(1).train_accuracy.shape == (3,)
+    with pytest.raises(ValueError, match=r"`s` must be an integer in \[0, 2\)"):
+        h.member(2)
+    with pytest.raises(ValueError, match="`history` must be from train_batched"):
+        h.member(0).member(0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epochs": 0}, "`epochs` must be an integer >= 1"),
+        ({"optimizer": "rmsprop"}, "`optimizer` must be one of 'adam', 'sgd'"),
+        ({"lr": 0.0}, "`lr` must be > 0"),
+        ({"batch_size": 0}, "`batch_size` must be an integer >= 1"),
+        ({"momentum": 1.0}, r"`momentum` must be in \[0, 1\)"),
+        ({"weight_decay": -1.0}, "`weight_decay` must be >= 0"),
+        ({"seed": -2}, "`seed` must be an integer >= 0"),
+    ],
+)
+def test_config_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)
+
+
+def test_data_errors() -> None:
+    x, y = _data(20)
+    net = mlp()
+    cfg = TrainConfig(epochs=1)
+    with pytest.raises(ValueError, match=r"`train\[0\]` must be an array of shape \(N, d\)"):
+        train(net, (x[0], y), None, cfg, progress=False)
+    bad = x.clone()
+    bad[0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"`train\[0\]` must be finite"):
+        train(net, (bad, y), None, cfg, progress=False)
+    with pytest.raises(ValueError, match=r"`train\[1\]` must be labels of shape \(20,\)"):
+        train(net, (x, y[:5]), None, cfg, progress=False)
+    with pytest.raises(ValueError, match=r"`test\[1\]` must be integer class labels"):
+        train(net, (x, y), (x, y + 0.5), cfg, progress=False)
+    with pytest.raises(TypeError, match="`train` must be a pair"):
+        train(net, x, None, cfg, progress=False)  # type: ignore[arg-type]
+    bm = BatchedMLP(2)
+    with pytest.raises(ValueError, match=r"`train\[1\]` must be class labels >= 0, < 2"):
+        train_batched(bm, (x, y + 1), None, cfg, progress=False)
+    with pytest.raises(ValueError, match=r"`train\[0\]` must be 12 features per sample"):
+        train_batched(bm, (x[:, :5], y), None, cfg, progress=False)
+    with pytest.raises(TypeError, match="`model` must be a BatchedMLP"):
+        train_batched(net, (x, y), None, cfg, progress=False)  # type: ignore[arg-type]
