@@ -188,3 +188,45 @@ def test_estimate_errors(npz_file: Path, extra: list[str], match: str,
                          capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["estimate", str(npz_file), "--estimator", "ksg", *extra], capsys)
     assert code == 2 and match in err and len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------------------- plane
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    import torch
+
+    from infoplane.recorder import Recorder
+    from infoplane.schedules import every
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2),
+                                torch.nn.Tanh())
+    x = torch.tensor(((np.arange(16)[:, None] >> np.arange(3, -1, -1)) & 1), dtype=torch.float32)
+    y = (x.sum(1) > 1).long().numpy()
+    with Recorder(model, layers=["1", "3"], inputs=x, labels=y, store=tmp_path / "run",
+                  schedule=every(1, n_epochs=4)) as rec:
+        for step in range(4):
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.mul_(1.5)
+            rec.record(step)
+    return tmp_path / "run"
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_plane_command(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from infoplane.estimators import Binning
+    from infoplane.plane import InfoPlane
+
+    fig, gif, saved = tmp_path / "p.png", tmp_path / "p.gif", tmp_path / "plane"
+    code, out, err = run(["plane", str(run_dir), "-O", "n_bins=8", "-o", str(fig),
+                          "--animate", str(gif), "--save", str(saved), "--json"], capsys)
+    assert code == 0, err
+    got = json.loads(out[out.index("{"):])
+    want = InfoPlane.compute(run_dir, Binning(n_bins=8, unit="bits"))
+    np.testing.assert_allclose(got["i_xt"], want.ixt)
+    assert fig.stat().st_size > 10_000 and gif.read_bytes()[:3] == b"GIF"
+    np.testing.assert_allclose(InfoPlane.load(saved).ity, want.ity)
+    code, _, err = run(["plane", str(tmp_path / "missing")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1

@@ -18,7 +18,8 @@ import numpy as np
 from infoplane import __version__
 from infoplane._io import load_array, to_json, write_json
 
-USER_ERRORS = (ValueError, TypeError, FileNotFoundError, PermissionError, ImportError)
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, PermissionError, ImportError,
+               FloatingPointError)
 
 
 class _State:
@@ -397,6 +398,67 @@ def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, name: st
         result.update(mi=value)
         line = f"I(X;Y) = {value:.6f} {unit}   ({est!r})"
     click.echo(to_json(result) if as_json else line)
+
+
+# ----------------------------------------------------------------------------------- plane
+
+@cli.command("plane")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--estimator", "name", type=click.Choice(sorted(_ESTIMATORS)), default="binning",
+              show_default=True)
+@click.option("--option", "-O", "options", multiple=True, metavar="NAME=VALUE",
+              help="An estimator option, e.g. -O n_bins=30 -O mode=adaptive (repeatable).")
+@click.option("--layers", default=None, help="Comma-separated layer names (default: all).")
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="bits", show_default=True)
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Figure of the plane (.png/.pdf/.svg).")
+@click.option("--animate", default=None, type=click.Path(dir_okay=False),
+              help="Animation of the plane over steps (.gif, or .mp4 with ffmpeg).")
+@click.option("--save", default=None, type=click.Path(dir_okay=False),
+              help="Save the plane (.npz + .json) for later.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plane as JSON.")
+@click.pass_context
+def plane_cmd(ctx: click.Context, run_dir: str, name: str, options: tuple[str, ...],
+              layers: str | None, unit: str, output: str | None, animate: str | None,
+              save: str | None, as_json: bool) -> None:
+    """Information plane of a run recorded by infoplane.Recorder.
+
+    \b
+    infoplane plane runs/tanh-seed0 -o plane.png --animate plane.gif
+    infoplane plane runs/relu-seed0 -O mode=adaptive -o plane.png
+    """
+    from infoplane.plane import InfoPlane
+
+    state: _State = ctx.find_root().obj
+    est = _make_estimator(name, options, unit, 0)
+    names = None if layers is None else [t.strip() for t in layers.split(",") if t.strip()]
+    plane = InfoPlane.compute(run_dir, est, layers=names, progress=not state.quiet)
+    if save is not None:
+        _echo(ctx, f"wrote {plane.save(save)}")
+    if output is not None or animate is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from infoplane.plotting import animate_plane, info_plane
+
+        if output is not None:
+            ax = info_plane(plane, title=f"Information plane ({est!r})")
+            fig = ax.get_figure(root=True)
+            assert fig is not None
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(output, dpi=150, bbox_inches="tight")
+            plt.close(fig)
+            _echo(ctx, f"wrote {output}")
+        if animate is not None:
+            _echo(ctx, f"wrote {animate_plane(plane, animate)}")
+    if as_json:
+        click.echo(to_json({"steps": plane.steps, "layers": list(plane.layers),
+                            "i_xt": plane.ixt, "i_ty": plane.ity, "unit": plane.unit,
+                            "estimator": plane.estimator}))
+    elif output is None and animate is None and save is None:
+        click.echo(plane.to_frame().to_string(index=False))
 
 
 def main(argv: list[str] | None = None) -> int:
