@@ -9,6 +9,7 @@ and evaluates one estimator's batched ``plane_many`` per layer over all recorded
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,12 @@ class InfoPlane:
             got_steps, acts = store.load_layer(name)
             if not np.array_equal(np.asarray(got_steps), steps):
                 raise RuntimeError(f"layer {name!r} is missing steps in {store.path}")
-            a, b = estimator.plane_many(acts.reshape(acts.shape[0], acts.shape[1], -1),
-                                        labels)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                a, b = estimator.plane_many(acts.reshape(acts.shape[0], acts.shape[1], -1),
+                                            labels)
+            for w in caught:  # re-issued at the caller's line, naming the layer
+                warnings.warn(f"layer {name!r}: {w.message}", w.category, stacklevel=2)
             ixt[:, j], ity[:, j] = a, b
         out_unit: Unit = unit if unit is not None else estimator.unit
         scale = unit_factor(estimator.unit) / unit_factor(out_unit)
