@@ -230,3 +230,19 @@ def test_plane_command(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     np.testing.assert_allclose(InfoPlane.load(saved).ity, want.ity)
     code, _, err = run(["plane", str(tmp_path / "missing")], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_experiment_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tishby"
+    code, text, err = run(["--quiet", "experiment", "tishby", "--quick", "--epochs", "20",
+                           "--seeds", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert "compression" in text and str(out / "summary.json") in text
+    assert summary["settings"]["seeds"] == 2 and summary["settings"]["epochs"] == 20
+    code, text, _ = run(["--quiet", "experiment", "tishby", "--quick", "--epochs", "20",
+                         "--seeds", "2", "--out", str(out)], capsys)
+    assert code == 0 and "resumed 2" in text  # the second run resumes both seeds
+    code, _, err = run(["experiment", "tishby", "--seeds", "0", "--out", str(out)], capsys)
+    assert code == 2 and "`seeds`" in err

@@ -162,3 +162,92 @@ def test_data_errors() -> None:
         train_batched(bm, (x[:, :5], y), None, cfg, progress=False)
     with pytest.raises(TypeError, match="`model` must be a BatchedMLP"):
         train_batched(net, (x, y), None, cfg, progress=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+def test_manual_gradient_equals_autograd(activation: Any) -> None:
+    from infoplane.training import _autograd_grad, _flatten, _manual_grad
+
+    g = torch.Generator().manual_seed(3)
+    bm = BatchedMLP(3, (5, 6, 4, 3), activation=activation, init="default", seed=1,
+                    dtype=torch.float64)
+    _, grads = _flatten(bm)
+    xt = torch.randn(3, 5, 17, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 3, (3, 17), generator=g)
+    yt = nn.functional.one_hot(y, 3).to(torch.float64).transpose(1, 2)
+    _manual_grad(bm, xt, yt, grads)
+    manual = [gr.clone() for gr in grads]
+    _autograd_grad(bm, xt, yt, grads)
+    for a, b in zip(manual, grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_manual_gradient_float32_close_to_autograd() -> None:
+    from infoplane.training import _autograd_grad, _flatten, _manual_grad
+
+    g = torch.Generator().manual_seed(0)
+    bm = BatchedMLP(4)
+    _, grads = _flatten(bm)
+    xt = torch.randint(0, 2, (4, 12, 64), generator=g).float()
+    yt = nn.functional.one_hot(torch.randint(0, 2, (4, 64), generator=g), 2).float()
+    yt = yt.transpose(1, 2)
+    _manual_grad(bm, xt, yt, grads)
+    manual = [gr.clone() for gr in grads]
+    _autograd_grad(bm, xt, yt, grads)
+    for a, b in zip(manual, grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["elu", "tanh"])
+def test_batched_autograd_fallback_equals_one_by_one(activation: Any) -> None:
+    x, y = _data(50)
+    cfg = TrainConfig(epochs=2, lr=0.02, batch_size=16, seed=4)
+    bm = BatchedMLP(2, (12, 6, 2), activation=activation, dtype=torch.float64, seed=3)
+    hb = train_batched(bm, (x, y), None, cfg, progress=False)
+    for s in range(2):
+        net = mlp((12, 6, 2), activation=activation, seed=3 + s, dtype=torch.float64)
+        h = train(net, (x, y), None, dataclasses.replace(cfg, seed=4 + s), progress=False)
+        for p_ref, p_b in zip(net.parameters(), bm.member(s).parameters(), strict=True):
+            torch.testing.assert_close(p_b, p_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(hb.member(s).train_loss, h.train_loss, rtol=1e-10)
+
+
+def test_eval_schedule_and_logged_epochs() -> None:
+    x, y = _data(60)
+    base = TrainConfig(epochs=7, lr=0.02, batch_size=16, seed=1)
+    sparse = dataclasses.replace(base, eval_every=3, eval_epochs=(0, 5, 5))
+    assert sparse.eval_epochs == (0, 5)
+    assert sparse.eval_schedule() == (0, 3, 5, 6, 7)
+    assert dataclasses.replace(base, eval_every=None).eval_schedule() == (7,)
+    full_b = BatchedMLP(2, dtype=torch.float64)
+    h_full = train_batched(full_b, (x, y), (x, y), base, progress=False)
+    np.testing.assert_array_equal(h_full.logged_epochs, np.arange(1, 8))
+    sparse_b = BatchedMLP(2, dtype=torch.float64)
+    h = train_batched(sparse_b, (x, y), (x, y), sparse, progress=False)
+    assert h.train_loss.shape == (2, 5) and h.epochs == 5
+    np.testing.assert_array_equal(h.logged_epochs, [0, 3, 5, 6, 7])
+    np.testing.assert_allclose(h.train_loss[:, 1:], h_full.train_loss[:, [2, 4, 5, 6]],
+                               rtol=1e-12)  # evaluation does not change the trajectory
+    assert h.test_loss is not None and h.test_loss.shape == (2, 5)
+    np.testing.assert_array_equal(h.member(1).logged_epochs, [0, 3, 5, 6, 7])
+    net = mlp(seed=1, dtype=torch.float64)
+    h1 = train(net, (x, y), None, dataclasses.replace(sparse, seed=2), progress=False)
+    np.testing.assert_array_equal(h1.logged_epochs, [0, 3, 5, 6, 7])
+    np.testing.assert_allclose(h1.train_loss, h.member(1).train_loss, rtol=1e-10)
+    with pytest.raises(ValueError, match=r"`eval_epochs` must be epochs in \[0, 7\]"):
+        dataclasses.replace(base, eval_epochs=[8])
+    with pytest.raises(ValueError, match="`eval_every` must be an integer >= 1"):
+        dataclasses.replace(base, eval_every=0)
+    with pytest.raises(ValueError, match="`logged_epochs` must be 2 epoch numbers"):
+        History(np.zeros(2), np.zeros(2), None, None, np.arange(3))
+
+
+def test_trained_parameters_stay_usable() -> None:
+    x, y = _data(40)
+    bm = BatchedMLP(2, dtype=torch.float64)
+    train_batched(bm, (x, y), None, TrainConfig(epochs=2, batch_size=8), progress=False)
+    before = bm(x).detach().clone()
+    train_batched(bm, (x, y), None, TrainConfig(epochs=1, batch_size=8), progress=False)
+    assert not torch.equal(before, bm(x))  # a second run keeps training the same model
+    state = {k: v.clone() for k, v in bm.state_dict().items()}
+    assert state["weights.0"].shape == (2, 10, 12)

@@ -461,6 +461,42 @@ def plane_cmd(ctx: click.Context, run_dir: str, name: str, options: tuple[str, .
         click.echo(plane.to_frame().to_string(index=False))
 
 
+# ------------------------------------------------------------------------------ experiment
+
+@cli.command("experiment")
+@click.argument("name", type=click.Choice(["tishby", "saxe-relu", "saxe-gaussian"]))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Output directory (runs, planes, figures, summary.json).")
+@click.option("--seeds", type=int, default=5, show_default=True,
+              help="Independent networks, trained together as one batched model.")
+@click.option("--epochs", type=int, default=None,
+              help="Training epochs (default: 8000, or 1000 with --quick).")
+@click.option("--quick", is_flag=True, help="A small, fast version of the experiment.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.pass_context
+def experiment_cmd(ctx: click.Context, name: str, out_dir: str, seeds: int,
+                   epochs: int | None, quick: bool, seed: int) -> None:
+    """The information-plane experiments: Shwartz-Ziv & Tishby (tanh) and Saxe et al.
+
+    \b
+    tishby         tanh 12-10-7-5-4-3-2 on the 12-bit task: fitting, then compression
+    saxe-relu      ReLU hidden layers, range-aware estimators (and the fixed-bin artefact)
+    saxe-gaussian  Gaussian inputs with random labels
+    """
+    from infoplane.experiments import run_experiment
+
+    state: _State = ctx.find_root().obj
+    res = run_experiment(name, out=out_dir, seeds=seeds, epochs=epochs,  # type: ignore[arg-type]
+                         quick=quick, seed=seed, progress=not state.quiet)
+    click.echo(f"{name}: trained {len(res.trained_seeds)} seed(s), resumed "
+               f"{len(res.resumed_seeds)}; training {res.training_seconds:.1f} s, "
+               f"MI {sum(res.mi_seconds.values()):.1f} s")
+    for key, layers in res.compression.items():
+        cells = "  ".join(f"{layer} {m:+.3f}±{sd:.3f}" for layer, (m, sd) in layers.items())
+        click.echo(f"  compression [{key}] (final − max I(X;T), bits): {cells}")
+    click.echo(f"wrote {res.summary_path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one-line messages (exit code 2)."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
