@@ -122,3 +122,38 @@ def test_compute_from_a_recorded_run_matches_the_estimator(tmp_path: Path) -> No
     np.testing.assert_allclose(plane.ity[-1], [w[1] for w in want], rtol=1e-12)
     with pytest.raises(ValueError, match="`layers` must be recorded layers"):
         InfoPlane.compute(tmp_path / "run", est, layers=["nope"])
+
+
+def test_layer_trajectories_and_gradient_snr_from_a_run(tmp_path: Path) -> None:
+    import torch
+
+    from infoplane.plotting import gradient_snr_from_run, layer_trajectories
+    from infoplane.recorder import Recorder
+    from infoplane.schedules import every
+
+    ax = layer_trajectories(synthetic())
+    assert len(ax.get_lines()) == 9 and ax.get_xlabel() == "I(X;T) (bits)"
+    plt.close(ax.figure)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    x = torch.randn(64, 3)
+    y = (x[:, 0] > 0).long()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Recorder(model, layers=["0", "2"], inputs=x, labels=y.numpy(), grad_stats=True,
+                  store=tmp_path / "run", schedule=every(1, n_epochs=3)) as rec:
+        for epoch in range(3):
+            for idx in torch.arange(64).split(16):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+                rec.observe_gradients(epoch)
+                opt.step()
+            rec.record(epoch)
+    ax = gradient_snr_from_run(tmp_path / "run")
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert len(ax.get_lines()) == 4  # mean and std for two layers
+    plt.close(ax.figure)
+    with Recorder(model, layers=["0"], inputs=x, labels=y.numpy(), store=tmp_path / "plain",
+                  schedule=every(1, n_epochs=1)) as rec:
+        rec.record(0)
+    with pytest.raises(ValueError, match="grad_stats=True"):
+        gradient_snr_from_run(tmp_path / "plain")

@@ -243,3 +243,44 @@ def animate_plane(plane: Any, path: str | Any, *, fps: int = 12, max_frames: int
     anim.save(str(out), writer=writer)
     plt.close(fig)
     return out
+
+
+def layer_trajectories(plane: Any, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Each layer's path through the information plane over the recorded steps.
+
+    A line per layer (mean over runs) from the first to the last step, with its start (circle)
+    and end (square) marked.
+    """
+    ax = _axes(ax)
+    ixt, ity = plane.mean()
+    for j, name in enumerate(plane.layers):
+        (line,) = ax.plot(ixt[:, j], ity[:, j], "-", lw=1.2, label=name)
+        ax.plot(ixt[0, j], ity[0, j], "o", color=line.get_color(), ms=5)
+        ax.plot(ixt[-1, j], ity[-1, j], "s", color=line.get_color(), ms=5)
+    ax.set_xlabel(f"I(X;T) ({plane.unit})")
+    ax.set_ylabel(f"I(T;Y) ({plane.unit})")
+    ax.set_title(title or "Layer trajectories (o start, □ end)")
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def gradient_snr_from_run(run: Any, *, ax: Axes | None = None,
+                          title: str | None = None) -> Axes:
+    """Gradient mean/std norms per layer from a run recorded with ``grad_stats=True``."""
+    from infoplane.store import RunStore
+
+    store = run if isinstance(run, RunStore) else RunStore.open(run)
+    steps, rows = [], []
+    for step in store.completed_steps():
+        grad = store.extras(int(step)).get("grad") or {}
+        if grad:
+            steps.append(int(step))
+            rows.append(grad)
+    if not rows:
+        raise ValueError(f"`run` must have been recorded with grad_stats=True and "
+                         f"observe_gradients(), got no gradient statistics in {store.path}.")
+    layers = [name for name in rows[0] if all(name in r for r in rows)]
+    mean = np.array([[r[name]["mean"] for name in layers] for r in rows])
+    std = np.array([[r[name]["std"] for name in layers] for r in rows])
+    return gradient_snr(steps, mean, std, layers=layers, ax=ax, title=title)
