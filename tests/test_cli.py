@@ -246,3 +246,14 @@ def test_experiment_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and "resumed 2" in text  # the second run resumes both seeds
     code, _, err = run(["experiment", "tishby", "--seeds", "0", "--out", str(out)], capsys)
     assert code == 2 and "`seeds`" in err
+
+
+def test_analyze_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["analyze", "dynamics", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    data = json.loads((tmp_path / "dynamics.json").read_text())
+    assert data["verdicts"] and all(v["holds"] in ("holds", "holds with caveats",
+                                                   "does not hold", "not testable here")
+                                    for v in data["verdicts"])
+    assert f"[{data['verdicts'][0]['holds']}]" in out
+    assert (tmp_path / "dynamics_quadratic.png").stat().st_size > 10_000

@@ -497,6 +497,39 @@ def experiment_cmd(ctx: click.Context, name: str, out_dir: str, seeds: int,
     click.echo(f"wrote {res.summary_path}")
 
 
+# --------------------------------------------------------------------------------- analyze
+
+ANALYSES = ("dynamics", "margin", "bounds", "residual", "separability")
+
+
+@cli.command("analyze")
+@click.argument("name", type=click.Choice(ANALYSES))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Output directory (figures and NAME.json).")
+@click.option("--quick/--full", default=True, show_default=True,
+              help="Small sizes (minutes) or the paper's sizes.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
+def analyze_cmd(name: str, out_dir: str, quick: bool, seed: int, as_json: bool) -> None:
+    """The interpretation paper's analyses, each measured against its claim.
+
+    \b
+    dynamics      Claim 2.1: SGD/Langevin mean-square error and escape times
+    margin        Claim 2.2: logistic GD/SGD vs the hard-margin SVM; GD then SGD
+    bounds        Appendices A-C: the I(X;Ỹ) bound, the I(Y;Ỹ) bound, binned MI
+    residual      ResNet blocks: ||L(x)||/||x||, Lipschitz constants, invertibility
+    separability  Figure 7: PCA + linear SVM / 1-NN on last-layer features
+    """
+    module = importlib.import_module(f"infoplane.analysis.{name}")
+    result = module.run(out_dir, quick=quick, seed=seed)
+    if as_json:
+        click.echo(to_json(result))
+        return
+    for verdict in result.get("verdicts", []):
+        click.echo(f"[{verdict['holds']}] {verdict['claim']}: {verdict['why']}")
+    click.echo(f"wrote {Path(out_dir) / (name + '.json')}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one-line messages (exit code 2)."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)

@@ -1,0 +1,1 @@
+"""Analyses that test the papers' claims: dynamics, margin, bounds, residual, separability."""
