@@ -1,0 +1,266 @@
+"""Run claims as independent tasks, locally or on a cluster, with resume.
+
+Each claim runs through :class:`joblib.Parallel` under the chosen backend (``"loky"`` local
+processes, ``"dask"`` or ``"ray"`` clusters). The main process saves each finished result
+atomically to ``<out>/claims/<id>.json`` as soon as it arrives; a re-run with the same settings
+(``quick``, ``seeds``, ``seed``) loads it instead of running the claim again. A claim that raises
+becomes a :class:`ClaimResult` with verdict ``"error"`` and its traceback goes to
+``<out>/logs/<id>.log``; the other claims are unaffected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+import joblib
+from tqdm.auto import tqdm
+
+from infoplane._io import atomic_write, write_json
+from infoplane._validation import as_int, choice
+from infoplane.reproduce.registry import Claim, ClaimContext, ClaimResult, get
+
+__all__ = ["DEFAULT_SEEDS", "Backend", "load_result", "result_path", "run_claims"]
+
+Backend = Literal["loky", "dask", "ray"]
+BACKENDS: tuple[str, ...] = ("loky", "dask", "ray")
+DEFAULT_SEEDS: dict[bool, int] = {True: 3, False: 10}
+"""Seeds used when ``seeds=None``: 3 in quick mode, 10 in full mode."""
+
+
+def result_path(out: str | Path, claim_id: str) -> Path:
+    """Where the result of `claim_id` is saved: ``<out>/claims/<claim_id>.json``."""
+    return Path(out) / "claims" / f"{claim_id}.json"
+
+
+def _log_path(out: Path, claim_id: str) -> Path:
+    return out / "logs" / f"{claim_id}.log"
+
+
+def load_result(out: str | Path, claim_id: str,
+                settings: dict[str, Any] | None = None) -> ClaimResult | None:
+    """Load a saved result, or None when missing, unreadable or run with other settings.
+
+    Parameters
+    ----------
+    out : str or Path
+        The report directory given to :func:`run_claims`.
+    claim_id : str
+        The claim's id.
+    settings : dict or None
+        When given, the saved ``{"quick", "seeds", "seed"}`` must equal it.
+
+    Returns
+    -------
+    ClaimResult or None
+    """
+    path = result_path(out, claim_id)
+    try:
+        data = json.loads(path.read_text())
+        if settings is not None and data.get("settings") != settings:
+            return None
+        result = ClaimResult.from_dict(data["result"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return result if result.claim_id == claim_id else None
+
+
+def _relative_figures(figures: Sequence[str], out: Path) -> tuple[str, ...]:
+    rel = []
+    for f in figures:
+        p = Path(f)
+        if p.is_absolute():
+            with contextlib.suppress(ValueError):
+                p = p.resolve().relative_to(out)
+        rel.append(p.as_posix())
+    return tuple(rel)
+
+
+def _execute(claim: Claim, out: str, quick: bool, seeds: int,
+             seed: int) -> tuple[ClaimResult, str | None]:
+    """Run one claim (in a worker); never raises an ``Exception``.
+
+    Returns the result and, for a failure, the traceback text (written by the main process).
+    """
+    root = Path(out)
+    start = time.perf_counter()
+    try:
+        work = root / "claims" / claim.id
+        work.mkdir(parents=True, exist_ok=True)
+        func = claim.load_func()
+        result = func(ClaimContext(out_dir=work, quick=quick, seeds=seeds, seed=seed))
+        if not isinstance(result, ClaimResult):
+            raise TypeError(f"claim {claim.id!r}: {claim.func} must return a ClaimResult, "
+                            f"got {type(result).__name__}.")
+        result = replace(result, claim_id=claim.id,
+                         figures=_relative_figures(result.figures, root),
+                         seconds=time.perf_counter() - start)
+        return result, None
+    except Exception as exc:
+        lines = str(exc).strip().splitlines()
+        why = f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+        return (ClaimResult(claim.id, "error", why, seconds=time.perf_counter() - start),
+                traceback.format_exc())
+
+
+@contextlib.contextmanager
+def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
+    """Activate the joblib backend (starting/connecting a Dask or Ray cluster if needed)."""
+    if backend == "loky":
+        with joblib.parallel_config(backend="loky"):
+            yield
+        return
+    if backend == "dask":
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ImportError("backend='dask' needs Dask distributed: "
+                              "pip install 'infoplane[dask]'.") from exc
+        with contextlib.ExitStack() as stack:
+            if scheduler is None:
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=max(jobs, 1), processes=True, threads_per_worker=1,
+                    dashboard_address=None, host="127.0.0.1"))
+                client = stack.enter_context(Client(cluster))
+            else:
+                client = stack.enter_context(Client(scheduler))
+            del client
+            with joblib.parallel_config(backend="dask"):
+                yield
+        return
+    try:
+        import ray
+        from ray.util.joblib import register_ray
+    except ImportError as exc:
+        raise ImportError("backend='ray' needs Ray: pip install 'infoplane[ray]'.") from exc
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=scheduler)
+    try:
+        register_ray()
+        with joblib.parallel_config(backend="ray"):
+            yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str | Path,
+               quick: bool = True, seeds: int | None = None, seed: int = 0, jobs: int = 1,
+               backend: Backend = "loky", scheduler: str | None = None,
+               progress: bool = True) -> list[ClaimResult]:
+    """Test claims, each as an independent task, saving and resuming results.
+
+    Parameters
+    ----------
+    claim_ids : sequence of (str or Claim), str, or None
+        Registered claim ids (or :class:`Claim` objects, e.g. ones not in the registry);
+        None runs every registered claim.
+    out : str or Path
+        Report directory. Results go to ``out/claims/<id>.json``, each claim's working
+        directory (figures) is ``out/claims/<id>/``, tracebacks go to ``out/logs/<id>.log``.
+    quick : bool
+        Quick mode (default) or full-size measurements.
+    seeds : int or None
+        Seeds per claim (>= 1); None means :data:`DEFAULT_SEEDS` ``[quick]`` (3 quick, 10 full).
+    seed : int
+        First seed (>= 0).
+    jobs : int
+        Parallel tasks (>= 1, or -1 for all cores); for ``"dask"`` also the number of
+        LocalCluster workers started when `scheduler` is None.
+    backend : {"loky", "dask", "ray"}
+        joblib backend: local processes, a Dask cluster or a Ray cluster.
+    scheduler : str or None
+        Cluster address (Dask scheduler ``"tcp://host:8786"`` or Ray ``"auto"``/``"ray://…"``).
+        None starts a local Dask cluster on 127.0.0.1 / a local Ray instance.
+    progress : bool
+        Show a tqdm bar over claims (only when stderr is a terminal).
+
+    Returns
+    -------
+    list of ClaimResult
+        One per requested claim, in the requested order (loaded ones included).
+
+    Raises
+    ------
+    ValueError
+        For an unknown claim id or a bad option.
+    ImportError
+        When the Dask or Ray backend is requested but not installed.
+
+    Notes
+    -----
+    A claim counts as finished, and is skipped on a re-run, when its JSON exists with the same
+    ``quick``/``seeds``/``seed``; results with verdict ``"error"`` are always re-run. With a
+    remote cluster the claim's figures are written on the worker's file system, so `out`
+    should be on storage shared with the workers.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from infoplane.reproduce import Claim
+    >>> c = Claim("sqrt", "mmi", "-", "-", "-", "math:sqrt")   # returns no ClaimResult
+    >>> [r.verdict for r in run_claims([c], out=tempfile.mkdtemp(), progress=False)]
+    ['error']
+    """
+    quick = bool(quick)
+    n_seeds = DEFAULT_SEEDS[quick] if seeds is None else as_int("seeds", seeds, min_value=1)
+    seed = as_int("seed", seed, min_value=0)
+    n_jobs = -1 if jobs == -1 and not isinstance(jobs, bool) else as_int("jobs", jobs)
+    choice("backend", backend, BACKENDS)
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise TypeError(f"`scheduler` must be an address string or None, got {scheduler!r}.")
+    if isinstance(claim_ids, str | Claim):
+        claim_ids = [claim_ids]
+    if claim_ids is None:
+        claims = get(None)
+    else:
+        names = [c for c in claim_ids if not isinstance(c, Claim)]
+        found = {c.id: c for c in get(names)} if names else {}
+        claims = list({(c.id if isinstance(c, Claim) else c):
+                       (c if isinstance(c, Claim) else found[c]) for c in claim_ids}.values())
+    root = Path(out).resolve()
+    settings: dict[str, Any] = {"quick": quick, "seeds": n_seeds, "seed": seed}
+
+    results: dict[str, ClaimResult] = {}
+    todo: list[Claim] = []
+    for claim in claims:
+        done = load_result(root, claim.id, settings)
+        if done is not None and done.verdict != "error":
+            results[claim.id] = done
+        else:
+            todo.append(claim)
+
+    if todo:
+        show = bool(progress) and sys.stderr.isatty()
+        unordered = backend == "loky"
+        with _backend(backend, n_jobs, scheduler), tqdm(
+                total=len(todo), desc="claims", unit="claim", disable=not show) as bar:
+            parallel = joblib.Parallel(
+                n_jobs=n_jobs, return_as="generator_unordered" if unordered else "generator")
+            tasks = (joblib.delayed(_execute)(c, str(root), quick, n_seeds, seed) for c in todo)
+            for result, tb in parallel(tasks):
+                _save(root, result, tb, settings)
+                results[result.claim_id] = result
+                bar.set_postfix_str(f"{result.claim_id}: {result.verdict}")
+                bar.update(1)
+    return [results[c.id] for c in claims]
+
+
+def _save(root: Path, result: ClaimResult, tb: str | None, settings: dict[str, Any]) -> None:
+    """Write the result JSON (and the traceback log, or drop a stale one) atomically."""
+    log = _log_path(root, result.claim_id)
+    if tb is not None:
+        data = tb.encode()
+        atomic_write(log, lambda fh: fh.write(data))
+    else:
+        log.unlink(missing_ok=True)
+    write_json(result_path(root, result.claim_id),
+               {"settings": settings, "result": result.to_dict()})

@@ -1,0 +1,217 @@
+"""Tests for the claim registry and the reproduce runner (resume, errors, backends)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from infoplane.reproduce import registry
+from infoplane.reproduce.registry import (
+    Claim,
+    ClaimContext,
+    ClaimResult,
+    get,
+    register,
+    spread,
+)
+from infoplane.reproduce.runner import load_result, result_path, run_claims
+
+
+def _count(ctx: ClaimContext, name: str) -> None:
+    """Append one line to a per-claim call counter (claims may run in other processes)."""
+    with (ctx.out_dir.parent.parent / f"calls-{name}.txt").open("a") as fh:
+        fh.write("x\n")
+
+
+def _calls(out: Path, name: str) -> int:
+    path = out / f"calls-{name}.txt"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+# --- demo claims (module level, referenced by import path, so they pickle) -------------------
+
+
+def claim_pythagoras(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim: sqrt(3² + 4²) == 5, checked once per seed; writes a 'figure' file."""
+    _count(ctx, "pythagoras")
+    values = [math.hypot(3.0, 4.0) + 0.0 * s for s in ctx.seed_list]
+    fig = ctx.out_dir / "fig.txt"
+    fig.write_text("not really a figure\n")
+    ok = all(v == 5.0 for v in values)
+    return ClaimResult("ignored", "holds" if ok else "does not hold", "hypot(3, 4) is 5.",
+                       {"hypot": spread(values), "seeds": ctx.seeds, "quick": ctx.quick},
+                       key_number="5", figures=[str(fig)])
+
+
+def claim_raises(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim that always fails."""
+    _count(ctx, "raises")
+    raise RuntimeError("deliberate failure\nsecond line")
+
+
+def claim_slow(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim taking ~0.3 s: the sum 1..10 is 55."""
+    _count(ctx, "slow")
+    time.sleep(0.3)
+    total = sum(range(1, 11))
+    return ClaimResult(ctx.out_dir.name, "holds" if total == 55 else "does not hold",
+                       "Gauss's sum.", {"sum": total, "seed": ctx.seed}, key_number=str(total))
+
+
+def _claim(cid: str, func: str) -> Claim:
+    return Claim(cid, "mmi", "test", "a demo statement", "a demo measurement",
+                 f"{__name__}:{func}", quick_seconds=0.1)
+
+
+OK = _claim("pythagoras", "claim_pythagoras")
+BAD = _claim("raises", "claim_raises")
+SLOW = _claim("slow", "claim_slow")
+ALL = [OK, BAD, SLOW]
+
+
+def _strip(results: list[ClaimResult]) -> list[dict[str, object]]:
+    out = []
+    for r in results:
+        d = r.to_dict()
+        d.pop("seconds")
+        out.append(d)
+    return out
+
+
+# --- registry -----------------------------------------------------------------------------
+
+
+def test_result_roundtrip_and_validation() -> None:
+    r = ClaimResult("x", "holds with caveats", "why.", {"a": {"mean": 1.0, "std": 0.0, "n": 1},
+                                                          "nan": float("nan")}, "k", ["f.png"])
+    assert r.numbers["nan"] is None
+    assert ClaimResult.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+    with pytest.raises(ValueError, match="`verdict` must be one of"):
+        ClaimResult("x", "maybe", "why.")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`numbers"):
+        ClaimResult("x", "holds", "why.", {"a": object()})
+    with pytest.raises(ValueError, match="`data` must be"):
+        ClaimResult.from_dict({"claim_id": "x", "verdict": "holds", "why": "", "bogus": 1})
+
+
+def test_claim_validation() -> None:
+    with pytest.raises(ValueError, match="`id` must be a slug"):
+        _claim("Bad Id", "claim_slow")
+    with pytest.raises(ValueError, match="`func` must be an import path"):
+        Claim("a", "mmi", "", "", "", "not a path")
+    with pytest.raises(ValueError, match="`paper` must be one of"):
+        Claim("a", "other", "", "", "", "math:sqrt")  # type: ignore[arg-type]
+    with pytest.raises(ImportError, match="cannot find"):
+        Claim("a", "mmi", "", "", "", "math:nope").load_func()
+
+
+def test_register_and_get(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "REGISTRY", {})
+    register(OK)
+    register(SLOW)
+    with pytest.raises(ValueError, match="unique in the registry"):
+        register(OK)
+    assert get(None) == [OK, SLOW]
+    assert get(["slow", "pythagoras", "slow"]) == [SLOW, OK]
+    assert get("slow") == [SLOW]
+    with pytest.raises(ValueError, match=r"registered claim ids, got 'nope'.*pythagoras, slow"):
+        get(["nope"])
+    with pytest.raises(ValueError, match="registered claim ids"):
+        run_claims(["nope"], out="unused", progress=False)
+
+
+def test_spread() -> None:
+    assert spread([1.0, 3.0]) == {"mean": 2.0, "std": 1.0, "n": 2}
+    with pytest.raises(ValueError, match="non-empty"):
+        spread([])
+
+
+# --- runner -------------------------------------------------------------------------------
+
+
+def test_run_save_error_and_resume(tmp_path: Path) -> None:
+    results = run_claims(ALL, out=tmp_path, seeds=2, progress=False)
+    assert [r.claim_id for r in results] == ["pythagoras", "raises", "slow"]
+    ok, bad, slow = results
+    assert ok.verdict == "holds" and slow.verdict == "holds"
+    assert ok.numbers["hypot"] == {"mean": 5.0, "std": 0.0, "n": 2}
+    assert ok.figures == ("claims/pythagoras/fig.txt",)
+    assert (tmp_path / ok.figures[0]).is_file()
+    assert slow.numbers == {"sum": 55, "seed": 0} and slow.seconds >= 0.3
+    assert bad.verdict == "error"
+    assert bad.why == "RuntimeError: deliberate failure"
+    log = (tmp_path / "logs" / "raises.log").read_text()
+    assert "Traceback" in log and "claim_raises" in log and "deliberate failure" in log
+    assert not (tmp_path / "logs" / "pythagoras.log").exists()
+    for r in results:
+        assert load_result(tmp_path, r.claim_id) == r
+        saved = json.loads(result_path(tmp_path, r.claim_id).read_text())
+        assert saved["settings"] == {"quick": True, "seeds": 2, "seed": 0}
+
+    # Resume: finished claims are loaded, the errored one is retried.
+    again = run_claims(ALL, out=tmp_path, seeds=2, progress=False)
+    assert again[0] == results[0] and again[2] == results[2]
+    assert again[1].verdict == "error"
+    assert (_calls(tmp_path, "pythagoras"), _calls(tmp_path, "raises"),
+            _calls(tmp_path, "slow")) == (1, 2, 1)
+
+    # Changed settings: everything reruns.
+    changed = run_claims([OK, SLOW], out=tmp_path, seeds=2, seed=3, progress=False)
+    assert _calls(tmp_path, "pythagoras") == 2 and _calls(tmp_path, "slow") == 2
+    assert changed[1].numbers["seed"] == 3
+    run_claims([OK], out=tmp_path, quick=False, seeds=2, seed=3, progress=False)
+    assert _calls(tmp_path, "pythagoras") == 3
+    assert load_result(tmp_path, "pythagoras", {"quick": True, "seeds": 2, "seed": 3}) is None
+
+
+def test_default_seeds_and_corrupt_file(tmp_path: Path) -> None:
+    (r,) = run_claims([OK], out=tmp_path, progress=False)
+    assert r.numbers["seeds"] == 3
+    (r,) = run_claims([OK], out=tmp_path, quick=False, progress=False)
+    assert r.numbers["seeds"] == 10 and r.numbers["quick"] is False
+    result_path(tmp_path, "pythagoras").write_text("{not json")
+    run_claims([OK], out=tmp_path, quick=False, progress=False)
+    assert _calls(tmp_path, "pythagoras") == 3
+
+
+def test_bad_options(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="`backend` must be one of"):
+        run_claims([OK], out=tmp_path, backend="mpi", progress=False)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`seeds` must be"):
+        run_claims([OK], out=tmp_path, seeds=0, progress=False)
+    with pytest.raises(ValueError, match="`jobs` must be"):
+        run_claims([OK], out=tmp_path, jobs=0, progress=False)
+
+
+def test_parallel_loky_matches_sequential(tmp_path: Path) -> None:
+    one = run_claims(ALL, out=tmp_path / "one", progress=False)
+    two = run_claims(ALL, out=tmp_path / "two", jobs=2, progress=False)
+    assert _strip(one) == _strip(two)
+    assert (tmp_path / "two" / "logs" / "raises.log").is_file()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dask") is None
+                    or importlib.util.find_spec("distributed") is None,
+                    reason="dask.distributed is not installed (pip install 'infoplane[dask]')")
+def test_dask_matches_local(tmp_path: Path) -> None:
+    local = run_claims([OK, SLOW], out=tmp_path / "local", progress=False)
+    dask = run_claims([OK, SLOW], out=tmp_path / "dask", jobs=2, backend="dask", progress=False)
+    assert _strip(local) == _strip(dask)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dask") is not None,
+                    reason="dask is installed")
+def test_dask_missing_message(tmp_path: Path) -> None:
+    with pytest.raises(ImportError, match=r"infoplane\[dask\]"):
+        run_claims([OK], out=tmp_path, backend="dask", progress=False)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
+def test_ray_missing_message(tmp_path: Path) -> None:
+    with pytest.raises(ImportError, match=r"infoplane\[ray\]"):
+        run_claims([OK], out=tmp_path, backend="ray", progress=False)
