@@ -257,3 +257,19 @@ def test_analyze_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
                                     for v in data["verdicts"])
     assert f"[{data['verdicts'][0]['holds']}]" in out
     assert (tmp_path / "dynamics_quadratic.png").stat().st_size > 10_000
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_reproduce_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["reproduce", "--list"], capsys)
+    assert code == 0 and "mmi-theorem1" in out
+    code, out, err = run(["--quiet", "reproduce", "mmi-theorem1", "mmi-discontinuity",
+                          "--seeds", "2", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert "[holds] mmi-theorem1" in out and "[does not hold] mmi-discontinuity" in out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [c["id"] for c in summary["claims"]] == ["mmi-theorem1", "mmi-discontinuity"]
+    html = (tmp_path / "index.html").read_text()
+    assert "claim-mmi-theorem1" in html and "data:image/png;base64" in html
+    code, _, err = run(["reproduce", "nope", "--out", str(tmp_path)], capsys)
+    assert code == 2 and "Valid ids" in err

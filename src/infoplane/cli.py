@@ -530,6 +530,74 @@ def analyze_cmd(name: str, out_dir: str, quick: bool, seed: int, as_json: bool) 
     click.echo(f"wrote {Path(out_dir) / (name + '.json')}")
 
 
+# ------------------------------------------------------------------------------- reproduce
+
+CLAIM_MODULES = ("infoplane.reproduce.claims_mmi", "infoplane.reproduce.claims_interp")
+
+
+def _load_claims() -> dict[str, Any]:
+    """Import the claim modules that exist (each registers its claims on import)."""
+    import importlib.util
+
+    from infoplane.reproduce import REGISTRY
+
+    for name in CLAIM_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return REGISTRY
+
+
+@cli.command("reproduce")
+@click.argument("claims", nargs=-1)
+@click.option("--quick/--full", default=True, show_default=True,
+              help="Small sizes (minutes) or the papers' sizes.")
+@click.option("--seeds", type=int, default=None, help="Seeds per claim (default: 3 quick, "
+              "10 full).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_dir", default="out", show_default=True,
+              type=click.Path(file_okay=False))
+@click.option("--jobs", type=int, default=1, show_default=True)
+@click.option("--backend", type=click.Choice(["loky", "dask", "ray"]), default="loky",
+              show_default=True)
+@click.option("--scheduler", default=None, help="Dask scheduler or Ray cluster address.")
+@click.option("--list", "list_only", is_flag=True, help="List the claims and exit.")
+@click.pass_context
+def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seeds: int | None,
+                  seed: int, out_dir: str, jobs: int, backend: str, scheduler: str | None,
+                  list_only: bool) -> None:
+    """Re-derive the papers' claims and write a report (index.html, summary.json/md).
+
+    \b
+    infoplane reproduce --quick --out out/
+    infoplane reproduce theorem1 discontinuity --out out/
+    infoplane reproduce --full --jobs 2 --backend dask --out out-full/
+    """
+    from infoplane.reproduce import run_claims
+    from infoplane.reproduce.report import write_report
+
+    state: _State = ctx.find_root().obj
+    registry = _load_claims()
+    if list_only:
+        for cid, claim in registry.items():
+            click.echo(f"{cid:<24} {claim.paper:<15} {claim.section}")
+        return
+    if not registry:
+        raise ValueError("no claims are registered; the claim modules are missing.")
+    ids = list(claims) if claims else None
+    results = run_claims(ids, out=out_dir, quick=quick, seeds=seeds, seed=seed, jobs=jobs,
+                         backend=backend, scheduler=scheduler,  # type: ignore[arg-type]
+                         progress=not state.quiet)
+    settings = {"quick": quick, "seeds": seeds, "seed": seed, "jobs": jobs, "backend": backend}
+    paths = write_report(results, registry, Path(out_dir), settings=settings)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    for r in results:
+        click.echo(f"[{r.verdict}] {r.claim_id}: {r.key_number}")
+    click.echo(", ".join(f"{v}: {n}" for v, n in counts.items()))
+    click.echo(f"report: {paths.get('html', Path(out_dir) / 'index.html')}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user errors into one-line messages (exit code 2)."""
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)

@@ -19,6 +19,7 @@ from infoplane.reproduce.registry import (
     register,
     spread,
 )
+from infoplane.reproduce.report import write_report
 from infoplane.reproduce.runner import DEFAULT_SEEDS, load_result, result_path, run_claims
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "result_path",
     "run_claims",
     "spread",
+    "write_report",
 ]
