@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/infoplane capacity demo --out out/capacity
+	MPLBACKEND=Agg $(BIN)/infoplane reproduce --quick --out out/
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
