@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import record_growing_run
 from infoplane import __version__, capacity
 from infoplane.cli import main
 
@@ -194,23 +195,7 @@ def test_estimate_errors(npz_file: Path, extra: list[str], match: str,
 
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
-    import torch
-
-    from infoplane.recorder import Recorder
-    from infoplane.schedules import every
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2),
-                                torch.nn.Tanh())
-    x = torch.tensor(((np.arange(16)[:, None] >> np.arange(3, -1, -1)) & 1), dtype=torch.float32)
-    y = (x.sum(1) > 1).long().numpy()
-    with Recorder(model, layers=["1", "3"], inputs=x, labels=y, store=tmp_path / "run",
-                  schedule=every(1, n_epochs=4)) as rec:
-        for step in range(4):
-            with torch.no_grad():
-                for p in model.parameters():
-                    p.mul_(1.5)
-            rec.record(step)
+    record_growing_run(tmp_path / "run", steps=4, every_k=1, factor=1.5)
     return tmp_path / "run"
 
 

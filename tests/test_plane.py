@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from conftest import record_growing_run
 from infoplane.plane import InfoPlane
 from infoplane.plotting import animate_plane, info_plane, mi_vs_step
 
@@ -90,21 +91,7 @@ def test_compute_from_a_recorded_run_matches_the_estimator(tmp_path: Path) -> No
     import torch
 
     from infoplane.estimators import Binning
-    from infoplane.recorder import Recorder
-    from infoplane.schedules import every
-
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2),
-                                torch.nn.Tanh())
-    x = torch.tensor(((np.arange(16)[:, None] >> np.arange(3, -1, -1)) & 1), dtype=torch.float32)
-    y = (x.sum(1) > 1).long().numpy()
-    with Recorder(model, layers=["1", "3"], inputs=x, labels=y, store=tmp_path / "run",
-                  schedule=every(2, n_epochs=6)) as rec:
-        for step in range(6):
-            with torch.no_grad():
-                for p in model.parameters():
-                    p.mul_(1.3)
-            rec.record(step)
+    model, x, y = record_growing_run(tmp_path / "run", steps=6, every_k=2, factor=1.3)
     est = Binning(n_bins=8, unit="bits")
     with pytest.warns(UserWarning, match="layer '3': Most bins are empty") as record:
         plane = InfoPlane.compute(tmp_path / "run", est)

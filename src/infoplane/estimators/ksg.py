@@ -427,8 +427,38 @@ def _check_common(k: Any, n_jobs: Any) -> None:
 
 # ================================================================================ estimators
 
+class _KNNPlane(Estimator):
+    """The information-plane methods shared by :class:`KSG` and :class:`MixedKSG`."""
+
+    k: int  # dataclass fields of each subclass
+    n_jobs: int
+
+    def _plane_nats(self, t: FloatArray, labels: IntArray) -> tuple[float, float]:
+        """(H(T), k-NN estimate of I(T;Y)) — see the module docstring."""
+        h, ity, notes = _plane(self, t, labels, self.n_jobs)
+        for note in notes:
+            warn(note)
+        return h, ity
+
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+                   labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """(I(X;T_s), I(T_s;Y)) for many snapshots, the label grouping shared.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> labels = rng.integers(0, 2, 500)
+        >>> t = labels[:, None] + rng.standard_normal((500, 2))
+        >>> ixt, ity = KSG().plane_many([np.round(t), np.round(t, 1)], labels)
+        >>> ixt.round(2).tolist(), ity.round(2).tolist()           # coarser T, less of both
+        ([3.05, 6.02], [0.23, 0.27])
+        """
+        return _plane_many(self, snapshots, labels, self.n_jobs)
+
+
 @dataclass(frozen=True, kw_only=True)
-class KSG(Estimator):
+class KSG(_KNNPlane):
     r"""Kraskov–Stögbauer–Grassberger k-NN estimator of I(X;Y) for continuous X and Y.
 
     Algorithm 1 (Kraskov et al. 2004, Eq. 8), with ε_i the max-norm distance from
@@ -575,32 +605,9 @@ class KSG(Estimator):
         _warn_all(sorted(notes))
         return np.asarray(out, dtype=np.float64) / unit_factor(self.unit)
 
-    def _plane_nats(self, t: FloatArray, labels: IntArray) -> tuple[float, float]:
-        """(H(T), Ross estimate of I(T;Y)) — see the module docstring."""
-        h, ity, notes = _plane(self, t, labels, self.n_jobs)
-        for note in notes:
-            warn(note)
-        return h, ity
-
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
-                   labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """(I(X;T_s), I(T_s;Y)) for many snapshots, the label grouping shared.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> labels = rng.integers(0, 2, 500)
-        >>> t = labels[:, None] + rng.standard_normal((500, 2))
-        >>> ixt, ity = KSG().plane_many([np.round(t), np.round(t, 1)], labels)
-        >>> ixt.round(2).tolist(), ity.round(2).tolist()           # coarser T, less of both
-        ([3.05, 6.02], [0.23, 0.27])
-        """
-        return _plane_many(self, snapshots, labels, self.n_jobs)
-
 
 @dataclass(frozen=True, kw_only=True)
-class MixedKSG(Estimator):
+class MixedKSG(_KNNPlane):
     r"""k-NN estimators of I(X;Y) when Y (or both) is discrete or mixed.
 
     ``method="ross"`` (Ross 2014): continuous X, discrete labels Y. With d_i the distance from
@@ -749,29 +756,6 @@ class MixedKSG(Estimator):
         _warn_all(notes)
         return np.asarray(out, dtype=np.float64) / unit_factor(self.unit)
 
-    def _plane_nats(self, t: FloatArray, labels: IntArray) -> tuple[float, float]:
-        """(H(T), k-NN estimate of I(T;Y)) — see the module docstring."""
-        h, ity, notes = _plane(self, t, labels, self.n_jobs)
-        for note in notes:
-            warn(note)
-        return h, ity
-
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
-                   labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """(I(X;T_s), I(T_s;Y)) for many snapshots, the label grouping shared.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> labels = rng.integers(0, 2, 500)
-        >>> t = np.round(labels[:, None] + rng.standard_normal((500, 2)))  # coarse layer
-        >>> ixt, ity = MixedKSG().plane_many([t], labels)
-        >>> bool(ixt[0] < np.log(500)) and bool(ity[0] > 0)
-        True
-        """
-        return _plane_many(self, snapshots, labels, self.n_jobs)
-
 
 # ============================================================================ plane helpers
 
@@ -783,7 +767,7 @@ def _check_classes(classes: _Classes) -> None:
                          "or KSG.")
 
 
-def _plane(est: KSG | MixedKSG, t: FloatArray, labels: IntArray,
+def _plane(est: _KNNPlane, t: FloatArray, labels: IntArray,
            workers: int) -> tuple[float, float, list[str]]:
     """(H(T), I(T;Y), warnings) for one validated snapshot."""
     _check_n(t.shape[0], est.k)
@@ -797,7 +781,7 @@ def _plane(est: KSG | MixedKSG, t: FloatArray, labels: IntArray,
     return h, ity, notes
 
 
-def _plane_many(est: KSG | MixedKSG, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+def _plane_many(est: _KNNPlane, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
                 labels: npt.ArrayLike,
                 workers: int) -> tuple[FloatArray, FloatArray]:
     codes = as_labels("labels", labels)
