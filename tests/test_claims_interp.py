@@ -59,9 +59,12 @@ def test_analysis_mapping_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     a = claims_interp.claim_appendix_a(_ctx(tmp_path, "interp-appendix-a"))
     b = claims_interp.claim_appendix_b(_ctx(tmp_path, "interp-appendix-b"))
     c = claims_interp.claim_saxe_continuous_mi(_ctx(tmp_path, "interp-saxe-continuous-mi"))
-    assert len(calls) == 1  # cached on disk for the other claims
+    # one run per seed (3 quick seeds), cached on disk for the other claims
+    assert sorted(c.name for c in calls) == [f"bounds-quick-seed{i}" for i in range(3)]
     assert a.verdict == "holds with caveats"
     assert [v["claim"] for v in a.numbers["verdicts"]] == ["A (33) first", "A (33) second"]
+    assert a.numbers["seeds"] == [0, 1, 2]
+    assert a.numbers["verdicts"][1]["per_seed"] == {"holds with caveats": 3}
     assert "a2" in a.why
     assert b.verdict == "does not hold" and len(b.numbers["verdicts"]) == 1
     assert c.verdict == "holds"
@@ -69,6 +72,51 @@ def test_analysis_mapping_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert r.figures and all(f.endswith("fig.png") and Path(f).is_file()
                                  for f in r.figures)
     assert (tmp_path / "claims" / "_analysis").is_dir()
+
+
+def test_combine_seeds() -> None:
+    c = claims_interp.combine_seeds
+    assert c(["holds"] * 4) == "holds"
+    assert c(["does not hold"] * 2) == "does not hold"
+    assert c(["holds", "holds", "holds with caveats"]) == "holds with caveats"
+    assert c(["holds", "does not hold"]) == "holds with caveats"
+    assert c(["holds", "does not hold", "does not hold"]) == "does not hold"
+    with pytest.raises(ValueError):
+        c([])
+    with pytest.raises(ValueError):
+        c(["holds", "perhaps"])
+
+
+def test_analysis_seeds_cap() -> None:
+    ctx = ClaimContext(out_dir=Path("x"), quick=False, seeds=20, seed=7)
+    assert claims_interp.analysis_seeds("residual", ctx) == [7, 8]
+    assert claims_interp.analysis_seeds("dynamics", ctx) == list(range(7, 12))
+    one = ClaimContext(out_dir=Path("x"), quick=True, seeds=1, seed=0)
+    assert claims_interp.analysis_seeds("margin", one) == [0]
+    with pytest.raises(ValueError, match="`name`"):
+        claims_interp.analysis_seeds("nope", one)
+
+
+def test_verdict_spread_over_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeds disagree: the entry is combined by majority, the tally and worst seed reported."""
+    from infoplane.analysis import margin
+
+    def run(out: Path, *, quick: bool, seed: int) -> dict[str, Any]:
+        (Path(out) / f"fig{seed}.png").write_bytes(b"png")
+        return {"verdicts": [
+            {"claim": "Figure 4: switch", "holds": "does not hold" if seed == 1 else "holds",
+             "why": f"seed{seed}"},
+            {"claim": "(14) bound", "holds": "does not hold", "why": "w"}]}
+
+    monkeypatch.setattr(margin, "run", run)
+    r = claims_interp.claim_figure_4(_ctx(tmp_path, "interp-figure-4"))
+    assert r.verdict == "holds with caveats"
+    entry = r.numbers["verdicts"][0]
+    assert entry["per_seed"] == {"does not hold": 1, "holds": 2}
+    assert entry["worst_seed"] == 1 and "seed1" in r.why and "3 seed(s)" in r.key_number
+    assert [Path(f).name for f in r.figures] == ["fig0.png"]
+    r2 = claims_interp.claim_claim_2_2(_ctx(tmp_path, "interp-claim-2-2"))
+    assert r2.verdict == "does not hold"  # (14) fails on every seed
 
 
 def test_no_matching_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

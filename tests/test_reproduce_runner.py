@@ -173,7 +173,7 @@ def test_default_seeds_and_corrupt_file(tmp_path: Path) -> None:
     (r,) = run_claims([OK], out=tmp_path, progress=False)
     assert r.numbers["seeds"] == 3
     (r,) = run_claims([OK], out=tmp_path, quick=False, progress=False)
-    assert r.numbers["seeds"] == 10 and r.numbers["quick"] is False
+    assert r.numbers["seeds"] == 20 and r.numbers["quick"] is False
     result_path(tmp_path, "pythagoras").write_text("{not json")
     run_claims([OK], out=tmp_path, quick=False, progress=False)
     assert _calls(tmp_path, "pythagoras") == 3

@@ -552,7 +552,7 @@ def _load_claims() -> dict[str, Any]:
 @click.option("--quick/--full", default=True, show_default=True,
               help="Small sizes (minutes) or the papers' sizes.")
 @click.option("--seeds", type=int, default=None, help="Seeds per claim (default: 3 quick, "
-              "10 full).")
+              "20 full).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_dir", default="out", show_default=True,
               type=click.Path(file_okay=False))

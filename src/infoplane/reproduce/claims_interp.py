@@ -6,6 +6,12 @@ experiment (:func:`infoplane.experiments.run_experiment`) or one analysis module
 module constants and helpers below). Analyses shared by several claims are run once per
 ``(analysis, ctx.out_dir.parent, quick, seed)`` and cached on disk under
 ``ctx.out_dir.parent / "_analysis" / <key>``. The claims register themselves on import.
+
+Analysis-backed claims are measured on several seeds (:func:`analysis_seeds`: ``ctx.seeds``
+capped by :data:`ANALYSIS_SEEDS`, because one full residual analysis trains a ResNet-32 for
+about ten minutes). Each analysis verdict is combined over seeds with :func:`combine_seeds`
+and the claim's verdict is the worst of the combined ones; the per-seed tallies are the spread
+shown in the report.
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ from infoplane.reproduce.registry import (
 
 __all__ = [
     "ANALYSES",
+    "ANALYSIS_SEEDS",
     "CLAIM_IDS",
     "analysis_result",
+    "analysis_seeds",
     "claim_appendix_a",
     "claim_appendix_b",
     "claim_appendix_c",
@@ -45,6 +53,7 @@ __all__ = [
     "claim_saxe_gaussian",
     "claim_saxe_relu",
     "claim_table_1",
+    "combine_seeds",
     "register_all",
     "worst_verdict",
 ]
@@ -57,6 +66,10 @@ COMPRESSION_MIN_BITS = 0.1
 NO_COMPRESSION_BITS = 0.25
 #: How many of the deepest hidden layers the compression claims look at.
 DEEP_LAYERS = 2
+#: Most seeds each analysis runs on, ``(quick, full)``; the claim uses ``min(ctx.seeds, cap)``.
+ANALYSIS_SEEDS: dict[str, tuple[int, int]] = {
+    "dynamics": (3, 5), "margin": (3, 5), "bounds": (3, 5), "separability": (3, 5),
+    "residual": (2, 2)}
 #: Verdict order, worst first.
 _ORDER: tuple[str, ...] = ("does not hold", "holds with caveats", "holds")
 _CACHE_FILE = "_claim_cache.json"
@@ -95,12 +108,67 @@ def worst_verdict(verdicts: Sequence[str]) -> Verdict:
     return cast(Verdict, min(verdicts, key=_ORDER.index))
 
 
-def _analysis_dir(name: str, ctx: ClaimContext) -> Path:
+def combine_seeds(verdicts: Sequence[str]) -> Verdict:
+    """One verdict from the same analysis verdict measured on several seeds.
+
+    All seeds agree: that verdict. They disagree: "holds with caveats" when at least half of
+    the seeds give "holds" or "holds with caveats", otherwise "does not hold".
+
+    Parameters
+    ----------
+    verdicts : sequence of str
+        Non-empty; each one of the three ordered verdicts.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an empty sequence or an unknown verdict.
+
+    Examples
+    --------
+    >>> combine_seeds(["holds", "holds", "does not hold"])
+    'holds with caveats'
+    >>> combine_seeds(["does not hold", "does not hold", "holds"])
+    'does not hold'
+    """
+    worst = worst_verdict(verdicts)  # validates
+    if len(set(verdicts)) == 1:
+        return worst
+    positive = sum(v != "does not hold" for v in verdicts)
+    return "holds with caveats" if 2 * positive >= len(verdicts) else "does not hold"
+
+
+def analysis_seeds(name: str, ctx: ClaimContext) -> list[int]:
+    """The seeds an analysis-backed claim uses: ``ctx.seed, ctx.seed + 1, ...``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ANALYSES`.
+    ctx : ClaimContext
+
+    Returns
+    -------
+    list of int
+        ``min(ctx.seeds, ANALYSIS_SEEDS[name][quick ? 0 : 1])`` consecutive seeds.
+    """
+    if name not in ANALYSES:
+        raise ValueError(f"`name` must be one of {list(ANALYSES)}, got {name!r}.")
+    cap = ANALYSIS_SEEDS[name][0 if ctx.quick else 1]
+    return [ctx.seed + i for i in range(max(1, min(ctx.seeds, cap)))]
+
+
+def _analysis_dir(name: str, ctx: ClaimContext, seed: int) -> Path:
     mode = "quick" if ctx.quick else "full"
-    return Path(ctx.out_dir).parent / "_analysis" / f"{name}-{mode}-seed{ctx.seed}"
+    return Path(ctx.out_dir).parent / "_analysis" / f"{name}-{mode}-seed{seed}"
 
 
-def analysis_result(name: str, ctx: ClaimContext) -> tuple[dict[str, Any], Path]:
+def analysis_result(name: str, ctx: ClaimContext,
+                    seed: int | None = None) -> tuple[dict[str, Any], Path]:
     """Run ``infoplane.analysis.<name>.run`` once per context key and cache its result.
 
     Parameters
@@ -108,7 +176,9 @@ def analysis_result(name: str, ctx: ClaimContext) -> tuple[dict[str, Any], Path]
     name : str
         One of :data:`ANALYSES`.
     ctx : ClaimContext
-        Supplies ``quick``, ``seed`` and the cache root ``ctx.out_dir.parent / "_analysis"``.
+        Supplies ``quick`` and the cache root ``ctx.out_dir.parent / "_analysis"``.
+    seed : int or None
+        The analysis seed; None means ``ctx.seed``.
 
     Returns
     -------
@@ -119,7 +189,8 @@ def analysis_result(name: str, ctx: ClaimContext) -> tuple[dict[str, Any], Path]
     """
     if name not in ANALYSES:
         raise ValueError(f"`name` must be one of {list(ANALYSES)}, got {name!r}.")
-    d = _analysis_dir(name, ctx)
+    seed = ctx.seed if seed is None else seed
+    d = _analysis_dir(name, ctx, seed)
     d.mkdir(parents=True, exist_ok=True)
     cache = d / _CACHE_FILE
     with open(d / ".lock", "w") as lock:
@@ -128,7 +199,7 @@ def analysis_result(name: str, ctx: ClaimContext) -> tuple[dict[str, Any], Path]
             if cache.is_file():
                 return cast(dict[str, Any], json.loads(cache.read_text())), d
             module = importlib.import_module(f"infoplane.analysis.{name}")
-            res = module.run(d, quick=ctx.quick, seed=ctx.seed)
+            res = module.run(d, quick=ctx.quick, seed=seed)
             tmp = d / (_CACHE_FILE + ".tmp")
             tmp.write_text(json.dumps(res, default=_json_default))
             os.replace(tmp, cache)
@@ -145,29 +216,48 @@ def _json_default(obj: Any) -> Any:
 
 
 def _from_analysis(ctx: ClaimContext, claim_id: str, name: str,
-                   keys: Sequence[str]) -> ClaimResult:
+                   keys: Sequence[str], start: int = 0) -> ClaimResult:
     """One ClaimResult from the analysis verdicts whose ``claim`` contains any of `keys`.
 
-    The verdict is the worst of the selected entries (:func:`worst_verdict`); the entries go to
-    ``numbers["verdicts"]`` and every PNG the analysis wrote goes to ``figures``.
+    The analysis runs on :func:`analysis_seeds` (in an order rotated by `start`, so that two
+    claims sharing an expensive analysis compute different seeds in parallel). Each selected
+    verdict is combined over seeds (:func:`combine_seeds`) and the claim's verdict is the worst
+    of those (:func:`worst_verdict`). ``numbers["verdicts"]`` holds each entry with its
+    per-seed tally; ``figures`` are the PNGs of the first seed.
     """
-    res, d = analysis_result(name, ctx)
-    picked = [v for v in res.get("verdicts", [])
-              if any(k in str(v.get("claim", "")) for k in keys)]
-    figures = tuple(str(p) for p in sorted(d.rglob("*.png")))
-    if not picked:
+    seeds = analysis_seeds(name, ctx)
+    k = start % len(seeds)
+    runs = {s: analysis_result(name, ctx, s) for s in seeds[k:] + seeds[:k]}
+    per_seed: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for s in seeds:
+        for v in runs[s][0].get("verdicts", []):
+            if any(key in str(v.get("claim", "")) for key in keys):
+                per_seed.setdefault(str(v["claim"]), []).append((s, v))
+    figures = tuple(str(p) for p in sorted(runs[seeds[0]][1].rglob("*.png")))
+    if not per_seed:
         return ClaimResult(claim_id, "not testable here",
                            f"analysis {name!r} reported no verdict matching {list(keys)}.",
-                           {"analysis": name, "keys": list(keys)}, "", figures)
-    verdict = worst_verdict([str(v["holds"]) for v in picked])
-    n_ok = sum(v["holds"] == "holds" for v in picked)
-    bad = next(v for v in picked if v["holds"] == verdict)
-    why = (f"Worst of {len(picked)} {name} verdict(s) ({n_ok} hold): {bad['claim']!r} — "
+                           {"analysis": name, "keys": list(keys), "seeds": seeds}, "",
+                           figures)
+    entries: list[dict[str, Any]] = []
+    for claim, items in per_seed.items():
+        holds = [str(v["holds"]) for _, v in items]
+        combined = combine_seeds(holds)
+        worst_seed, worst_v = next((s, v) for s, v in items if v["holds"] == worst_verdict(holds))
+        entries.append({"claim": claim, "holds": combined,
+                        "per_seed": {h: holds.count(h) for h in _ORDER if h in holds},
+                        "seeds": [s for s, _ in items],
+                        "worst_seed": worst_seed, "why": str(worst_v.get("why", ""))})
+    verdict = worst_verdict([e["holds"] for e in entries])
+    n_ok = sum(e["holds"] == "holds" for e in entries)
+    bad = next(e for e in entries if e["holds"] == verdict)
+    tally = ", ".join(f"{h} {n}" for h, n in bad["per_seed"].items())
+    why = (f"Worst of {len(entries)} {name} verdict(s) over {len(seeds)} seed(s) "
+           f"({n_ok} hold): {bad['claim']!r} — per seed: {tally}; seed {bad['worst_seed']}: "
            f"{bad['why']}")
-    numbers = {"analysis": name,
-               "verdicts": [{"claim": v["claim"], "holds": v["holds"], "why": v.get("why", "")}
-                            for v in picked]}
-    return ClaimResult(claim_id, verdict, why, numbers, f"{n_ok}/{len(picked)} hold", figures)
+    numbers = {"analysis": name, "seeds": seeds, "verdicts": entries}
+    key = f"{n_ok}/{len(entries)} hold, {len(seeds)} seed(s)"
+    return ClaimResult(claim_id, verdict, why, numbers, key, figures)
 
 
 def _experiment(name: str, ctx: ClaimContext, epochs: int | None = None) -> Any:
@@ -313,7 +403,8 @@ def claim_saxe_continuous_mi(ctx: ClaimContext) -> ClaimResult:
     -------
     ClaimResult
     """
-    return _from_analysis(ctx, "interp-saxe-continuous-mi", "bounds", ["C (42)-(43)"])
+    return _from_analysis(ctx, "interp-saxe-continuous-mi", "bounds", ["C (42)-(43)"],
+                          start=3)
 
 
 def claim_claim_2_1(ctx: ClaimContext) -> ClaimResult:
@@ -359,7 +450,7 @@ def claim_figure_4(ctx: ClaimContext) -> ClaimResult:
     -------
     ClaimResult
     """
-    return _from_analysis(ctx, "interp-figure-4", "margin", ["Figure 4"])
+    return _from_analysis(ctx, "interp-figure-4", "margin", ["Figure 4"], start=1)
 
 
 def claim_appendix_a(ctx: ClaimContext) -> ClaimResult:
@@ -387,7 +478,7 @@ def claim_appendix_b(ctx: ClaimContext) -> ClaimResult:
     -------
     ClaimResult
     """
-    return _from_analysis(ctx, "interp-appendix-b", "bounds", ["B (39)"])
+    return _from_analysis(ctx, "interp-appendix-b", "bounds", ["B (39)"], start=1)
 
 
 def claim_appendix_c(ctx: ClaimContext) -> ClaimResult:
@@ -401,7 +492,7 @@ def claim_appendix_c(ctx: ClaimContext) -> ClaimResult:
     -------
     ClaimResult
     """
-    return _from_analysis(ctx, "interp-appendix-c", "bounds", ["C (4"])
+    return _from_analysis(ctx, "interp-appendix-c", "bounds", ["C (4"], start=2)
 
 
 def claim_appendix_e_figure5(ctx: ClaimContext) -> ClaimResult:
@@ -430,7 +521,7 @@ def claim_table_1(ctx: ClaimContext) -> ClaimResult:
     -------
     ClaimResult
     """
-    return _from_analysis(ctx, "interp-table-1", "residual", ["Section 3.1"])
+    return _from_analysis(ctx, "interp-table-1", "residual", ["Section 3.1"], start=1)
 
 
 def claim_figure_7(ctx: ClaimContext) -> ClaimResult:
