@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from torch import nn
 
+from infoplane.analysis import separability
 from infoplane.analysis.separability import (
     SeparabilityCurve,
     default_ks,
@@ -205,3 +208,17 @@ def test_run_quick_writes_outputs(tmp_path: object) -> None:
     assert {v["holds"] for v in res["verdicts"]} <= {"holds", "holds with caveats",
                                                      "does not hold"}
     assert res["datasets"][0]["features"]["n_features"] == 64
+    assert res["mnist"] == "not used (quick mode)"
+
+
+def test_mnist_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(separability.MNIST_ENV, raising=False)
+    assert separability.mnist_dir() is None
+    monkeypatch.setenv(separability.MNIST_ENV, str(tmp_path))
+    assert separability.mnist_dir() == tmp_path
+    monkeypatch.setenv(separability.MNIST_ENV, str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match=r"INFOPLANE_MNIST_DIR.*not a directory"):
+        separability.mnist_dir()
+    # the full run fails before training anything
+    with pytest.raises(ValueError, match="INFOPLANE_MNIST_DIR"):
+        separability.run(tmp_path / "out", quick=False)

@@ -116,7 +116,9 @@ def test_register_and_get(monkeypatch: pytest.MonkeyPatch) -> None:
     register(SLOW)
     with pytest.raises(ValueError, match="unique in the registry"):
         register(OK)
-    assert get(None) == [OK, SLOW]
+    everything = get(None)  # the built-in claims are always loaded
+    assert [c for c in everything if c.id in ("pythagoras", "slow")] == [OK, SLOW]
+    assert "mmi-theorem1" in {c.id for c in everything}
     assert get(["slow", "pythagoras", "slow"]) == [SLOW, OK]
     assert get("slow") == [SLOW]
     with pytest.raises(ValueError, match=r"registered claim ids, got 'nope'.*pythagoras, slow"):
@@ -202,6 +204,38 @@ def test_dask_matches_local(tmp_path: Path) -> None:
     local = run_claims([OK, SLOW], out=tmp_path / "local", progress=False)
     dask = run_claims([OK, SLOW], out=tmp_path / "dask", jobs=2, backend="dask", progress=False)
     assert _strip(local) == _strip(dask)
+
+
+#: Two real registry claims that take well under a second each in quick mode.
+REAL = ["mmi-lemma1", "mmi-discontinuity"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dask") is None
+                    or importlib.util.find_spec("distributed") is None,
+                    reason="dask.distributed is not installed (pip install 'infoplane[dask]')")
+def test_dask_real_claims_match_local(tmp_path: Path) -> None:
+    """Two claims of the registry on a LocalCluster equal the local backend's results."""
+    claims = get(REAL)
+    local = run_claims(claims, out=tmp_path / "local", seeds=2, progress=False)
+    dask = run_claims(claims, out=tmp_path / "dask", seeds=2, jobs=2, backend="dask",
+                      progress=False)
+    assert [r.verdict for r in local] == [r.verdict for r in dask]
+    assert all(r.verdict != "error" for r in dask)
+    assert _strip(local) == _strip(dask)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                    reason="ray is not installed (pip install 'infoplane[ray]')")
+def test_ray_matches_local(tmp_path: Path) -> None:
+    """Ray workers import claims by path: the registry's claims (test modules are not on
+    a fresh Ray worker's path), results streamed, saved and equal to the local backend's."""
+    claims = get(REAL)
+    local = run_claims(claims, out=tmp_path / "local", seeds=2, progress=False)
+    ray = run_claims(claims, out=tmp_path / "ray", seeds=2, jobs=2, backend="ray",
+                     progress=False)
+    assert all(r.verdict != "error" for r in ray)
+    assert _strip(local) == _strip(ray)
+    assert all(result_path(tmp_path / "ray", c).is_file() for c in REAL)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("dask") is not None,

@@ -532,19 +532,11 @@ def analyze_cmd(name: str, out_dir: str, quick: bool, seed: int, as_json: bool) 
 
 # ------------------------------------------------------------------------------- reproduce
 
-CLAIM_MODULES = ("infoplane.reproduce.claims_mmi", "infoplane.reproduce.claims_interp")
-
-
 def _load_claims() -> dict[str, Any]:
-    """Import the claim modules that exist (each registers its claims on import)."""
-    import importlib.util
+    """The registry with the built-in claims of both papers loaded."""
+    from infoplane.reproduce.registry import load_builtin
 
-    from infoplane.reproduce import REGISTRY
-
-    for name in CLAIM_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-    return REGISTRY
+    return load_builtin()
 
 
 @cli.command("reproduce")
@@ -556,7 +548,8 @@ def _load_claims() -> dict[str, Any]:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_dir", default="out", show_default=True,
               type=click.Path(file_okay=False))
-@click.option("--jobs", type=int, default=1, show_default=True)
+@click.option("--jobs", type=int, default=-1, show_default=True,
+              help="Claims run at the same time; -1 = one per CPU core.")
 @click.option("--backend", type=click.Choice(["loky", "dask", "ray"]), default="loky",
               show_default=True)
 @click.option("--scheduler", default=None, help="Dask scheduler or Ray cluster address.")

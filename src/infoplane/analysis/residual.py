@@ -861,7 +861,7 @@ def _verdicts(res: dict[str, Any], sine: dict[str, Any]) -> list[dict[str, str]]
         "holds": "holds with caveats" if not bad else "does not hold",
         "why": ("max ratio over blocks and recorded steps per variant: "
                 + ", ".join(f"{v}={m:.3f}" for v, m in allmax.items())
-                + f"; ResNet-{res['depth']} on 16x16 digits, not ResNet-32 on CIFAR-10; "
+                + f"; ResNet-{res['depth']} on 16x16 digits (the paper used CIFAR-10); "
                 "eval-mode BN on a fixed probe batch."
                 + (f" Ratio ≥ 1 in: {', '.join(bad)}." if bad else "")),
     })
@@ -920,7 +920,7 @@ def _verdicts(res: dict[str, Any], sine: dict[str, Any]) -> list[dict[str, str]]
             "holds": "holds with caveats" if bigger else "does not hold",
             "why": (f"relu_before_add max ratio {a['max_ratio']:.3f}, max Lip "
                     f"{a['max_lipschitz']:.3f} vs full_preact {b['max_ratio']:.3f}, "
-                    f"{b['max_lipschitz']:.3f}; one seed, small net."),
+                    f"{b['max_lipschitz']:.3f} (ResNet-{res['depth']}, this seed)."),
         })
     return out
 

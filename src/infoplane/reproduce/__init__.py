@@ -16,6 +16,7 @@ from infoplane.reproduce.registry import (
     ClaimContext,
     ClaimResult,
     get,
+    load_builtin,
     register,
     spread,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "ClaimContext",
     "ClaimResult",
     "get",
+    "load_builtin",
     "load_result",
     "register",
     "result_path",

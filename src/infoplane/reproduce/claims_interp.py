@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from infoplane.reproduce import registry as _registry
 from infoplane.reproduce.registry import (
-    REGISTRY,
     Claim,
     ClaimContext,
     ClaimResult,
@@ -599,7 +599,7 @@ CLAIM_IDS: tuple[str, ...] = tuple(c[0] for c in _CLAIMS)
 def register_all() -> None:
     """Register every claim of this module that is not yet in the registry (idempotent)."""
     for cid, section, statement, measures, func, secs in _CLAIMS:
-        if cid not in REGISTRY:
+        if cid not in _registry.REGISTRY:
             register(Claim(id=cid, paper="interpretation", section=section,
                            statement=statement, measures=measures,
                            func=f"infoplane.reproduce.claims_interp:{func}",

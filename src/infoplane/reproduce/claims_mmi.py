@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from infoplane.reproduce import registry as _registry
 from infoplane.reproduce.registry import (
-    REGISTRY,
     Claim,
     ClaimContext,
     ClaimResult,
@@ -797,7 +797,7 @@ CLAIM_IDS: tuple[str, ...] = tuple(c[0] for c in _CLAIMS)
 def register_all() -> None:
     """Register every claim of this module that is not yet in the registry (idempotent)."""
     for cid, section, statement, measures, func in _CLAIMS:
-        if cid not in REGISTRY:
+        if cid not in _registry.REGISTRY:
             register(Claim(id=cid, paper="mmi", section=section, statement=statement,
                            measures=measures, func=f"infoplane.reproduce.claims_mmi:{func}",
                            quick_seconds=2.0))

@@ -21,6 +21,7 @@ import numpy as np
 from infoplane._validation import as_float, choice, fail
 
 __all__ = [
+    "BUILTIN_MODULES",
     "REGISTRY",
     "VERDICTS",
     "Claim",
@@ -29,6 +30,7 @@ __all__ = [
     "Paper",
     "Verdict",
     "get",
+    "load_builtin",
     "register",
     "spread",
 ]
@@ -268,6 +270,23 @@ class Claim:
 
 
 REGISTRY: dict[str, Claim] = {}
+
+#: Modules defining the built-in claims of both papers; each registers its claims on import.
+BUILTIN_MODULES: tuple[str, ...] = ("infoplane.reproduce.claims_mmi",
+                                    "infoplane.reproduce.claims_interp")
+
+
+def load_builtin() -> dict[str, Claim]:
+    """Register the claims of :data:`BUILTIN_MODULES` that are missing (idempotent).
+
+    Returns
+    -------
+    dict
+        :data:`REGISTRY`.
+    """
+    for name in BUILTIN_MODULES:
+        importlib.import_module(name).register_all()
+    return REGISTRY
 """Every known claim by id, in registration order."""
 
 
@@ -291,6 +310,8 @@ def register(claim: Claim) -> Claim:
 def get(ids: str | Iterable[str] | None = None) -> list[Claim]:
     """Look claims up by id (all registered claims when `ids` is None).
 
+    The built-in claims (:func:`load_builtin`) are always available.
+
     Parameters
     ----------
     ids : str or iterable of str or None
@@ -305,6 +326,7 @@ def get(ids: str | Iterable[str] | None = None) -> list[Claim]:
     ValueError
         For an unknown id; the message lists the valid ids.
     """
+    load_builtin()
     if ids is None:
         return list(REGISTRY.values())
     wanted = [ids] if isinstance(ids, str) else list(ids)

@@ -1,17 +1,19 @@
 """Run claims as independent tasks, locally or on a cluster, with resume.
 
 Each claim runs through :class:`joblib.Parallel` under the chosen backend (``"loky"`` local
-processes, ``"dask"`` or ``"ray"`` clusters). The main process saves each finished result
-atomically to ``<out>/claims/<id>.json`` as soon as it arrives; a re-run with the same settings
-(``quick``, ``seeds``, ``seed``) loads it instead of running the claim again. A claim that raises
-becomes a :class:`ClaimResult` with verdict ``"error"`` and its traceback goes to
-``<out>/logs/<id>.log``; the other claims are unaffected.
+processes or a ``"dask"`` cluster) or as a Ray task (``"ray"``: Ray's joblib backend cannot
+stream results, so Ray tasks are submitted and awaited directly). The main process saves each
+finished result atomically to ``<out>/claims/<id>.json`` as soon as it arrives; a re-run with
+the same settings (``quick``, ``seeds``, ``seed``) loads it instead of running the claim
+again. A claim that raises becomes a :class:`ClaimResult` with verdict ``"error"`` and its
+traceback goes to ``<out>/logs/<id>.log``; the other claims are unaffected.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -112,7 +114,7 @@ def _execute(claim: Claim, out: str, quick: bool, seeds: int,
 
 @contextlib.contextmanager
 def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
-    """Activate the joblib backend (starting/connecting a Dask or Ray cluster if needed)."""
+    """Activate the joblib backend (starting or connecting to a Dask cluster if needed)."""
     if backend == "loky":
         with joblib.parallel_config(backend="loky"):
             yield
@@ -126,8 +128,8 @@ def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
         with contextlib.ExitStack() as stack:
             if scheduler is None:
                 cluster = stack.enter_context(LocalCluster(
-                    n_workers=max(jobs, 1), processes=True, threads_per_worker=1,
-                    dashboard_address=None, host="127.0.0.1"))
+                    n_workers=jobs if jobs > 0 else (os.cpu_count() or 1), processes=True,
+                    threads_per_worker=1, dashboard_address=None, host="127.0.0.1"))
                 client = stack.enter_context(Client(cluster))
             else:
                 client = stack.enter_context(Client(scheduler))
@@ -135,21 +137,53 @@ def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
             with joblib.parallel_config(backend="dask"):
                 yield
         return
+    raise ValueError(f"`backend` must be 'loky' or 'dask' here, got {backend!r}.")
+
+
+def _ray_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int], jobs: int,
+                scheduler: str | None) -> Iterator[tuple[ClaimResult, str | None]]:
+    """Run claims as Ray tasks and yield each result as soon as it finishes.
+
+    Ray's joblib backend cannot stream results (``return_as="generator"`` is refused), and the
+    runner must save each claim when it finishes, so Ray gets its own loop: at most `jobs`
+    tasks in flight (all when ``jobs == -1``), ``ray.wait`` for the next one to finish.
+    """
     try:
         import ray
-        from ray.util.joblib import register_ray
     except ImportError as exc:
         raise ImportError("backend='ray' needs Ray: pip install 'infoplane[ray]'.") from exc
     started = not ray.is_initialized()
     if started:
-        ray.init(address=scheduler)
+        if scheduler is not None:
+            ray.init(address=scheduler, log_to_driver=False)
+        else:
+            ray.init(num_cpus=jobs if jobs > 0 else None, include_dashboard=False,
+                     log_to_driver=False)
     try:
-        register_ray()
-        with joblib.parallel_config(backend="ray"):
-            yield
+        remote = ray.remote(num_cpus=1)(_execute)
+        queue = list(todo)
+        limit = len(queue) if jobs <= 0 else jobs
+        pending: list[Any] = []
+        while queue or pending:
+            while queue and len(pending) < limit:
+                pending.append(remote.remote(queue.pop(0), *args))
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
     finally:
         if started:
             ray.shutdown()
+
+
+def _stream(backend: str, todo: Sequence[Claim], args: tuple[str, bool, int, int], jobs: int,
+            scheduler: str | None) -> Iterator[tuple[ClaimResult, str | None]]:
+    """Yield ``(result, traceback)`` per claim as the chosen backend finishes them."""
+    if backend == "ray":
+        yield from _ray_stream(todo, args, jobs, scheduler)
+        return
+    with _backend(backend, jobs, scheduler):
+        parallel = joblib.Parallel(
+            n_jobs=jobs, return_as="generator_unordered" if backend == "loky" else "generator")
+        yield from parallel(joblib.delayed(_execute)(c, *args) for c in todo)
 
 
 def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str | Path,
@@ -240,13 +274,9 @@ def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str
 
     if todo:
         show = bool(progress) and sys.stderr.isatty()
-        unordered = backend == "loky"
-        with _backend(backend, n_jobs, scheduler), tqdm(
-                total=len(todo), desc="claims", unit="claim", disable=not show) as bar:
-            parallel = joblib.Parallel(
-                n_jobs=n_jobs, return_as="generator_unordered" if unordered else "generator")
-            tasks = (joblib.delayed(_execute)(c, str(root), quick, n_seeds, seed) for c in todo)
-            for result, tb in parallel(tasks):
+        args = (str(root), quick, n_seeds, seed)
+        with tqdm(total=len(todo), desc="claims", unit="claim", disable=not show) as bar:
+            for result, tb in _stream(backend, todo, args, n_jobs, scheduler):
                 _save(root, result, tb, settings)
                 results[result.claim_id] = result
                 bar.set_postfix_str(f"{result.claim_id}: {result.verdict}")
