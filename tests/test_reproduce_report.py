@@ -155,6 +155,10 @@ def test_format_helpers() -> None:
     assert format_number(None) == "n/a" and format_number(True) == "true"
     assert format_number(0.123456) == "0.1235"
     assert flatten_numbers({"a": {"b": {"c": 1}}, "e": {}}) == [("a.b.c", "1"), ("e", "{}")]
+    rows = flatten_numbers({"v": [{"claim": "c", "per_seed": {"holds": 2}}, {"claim": "d"}],
+                            "s": [{"mean": 1.0, "std": 0.0, "n": 1}], "l": [1, 2]})
+    assert rows == [("v[0].claim", "c"), ("v[0].per_seed.holds", "2"), ("v[1].claim", "d"),
+                    ("s", "[1 ± 0 (n=1)]"), ("l", "[1, 2]")]
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")

@@ -580,7 +580,11 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     results = run_claims(ids, out=out_dir, quick=quick, seeds=seeds, seed=seed, jobs=jobs,
                          backend=backend, scheduler=scheduler,  # type: ignore[arg-type]
                          progress=not state.quiet)
-    settings = {"quick": quick, "seeds": seeds, "seed": seed, "jobs": jobs, "backend": backend}
+    from infoplane.reproduce.runner import DEFAULT_SEEDS
+
+    settings = {"quick": quick, "seeds": DEFAULT_SEEDS[quick] if seeds is None else seeds,
+                "seed": seed, "jobs": "one per core" if jobs == -1 else jobs,
+                "backend": backend}
     paths = write_report(results, registry, Path(out_dir), settings=settings)
     counts: dict[str, int] = {}
     for r in results:

@@ -187,7 +187,8 @@ def flatten_numbers(numbers: Mapping[str, Any], prefix: str = "") -> list[tuple[
     ----------
     numbers : Mapping
         ``ClaimResult.numbers``; nested dicts are flattened with dotted keys, except a
-        ``{"mean", "std", "n"}`` spread, which becomes one row ``"mean ± std (n=n)"``.
+        ``{"mean", "std", "n"}`` spread, which becomes one row ``"mean ± std (n=n)"``; a
+        list of dicts (e.g. per-verdict records) is flattened item by item as ``key[i].sub``.
     prefix : str
         Prefix for the keys (used by the recursion).
 
@@ -199,6 +200,8 @@ def flatten_numbers(numbers: Mapping[str, Any], prefix: str = "") -> list[tuple[
     --------
     >>> flatten_numbers({"a": {"b": 1, "c": {"mean": 1.0, "std": 0.0, "n": 2}}})
     [('a.b', '1'), ('a.c', '1 ± 0 (n=2)')]
+    >>> flatten_numbers({"v": [{"claim": "x", "holds": "holds"}]})
+    [('v[0].claim', 'x'), ('v[0].holds', 'holds')]
     """
     rows: list[tuple[str, str]] = []
     for key, value in numbers.items():
@@ -208,6 +211,10 @@ def flatten_numbers(numbers: Mapping[str, Any], prefix: str = "") -> list[tuple[
                 rows.extend(flatten_numbers(value, name))
             else:
                 rows.append((name, "{}"))
+        elif (isinstance(value, list | tuple) and value
+              and all(isinstance(v, Mapping) and not _is_spread(v) for v in value)):
+            for i, item in enumerate(value):
+                rows.extend(flatten_numbers(item, f"{name}[{i}]"))
         else:
             rows.append((name, format_number(value)))
     return rows
