@@ -279,3 +279,59 @@ def test_bad_arguments() -> None:
         block_ratio(nn.Linear(2, 2), torch.ones(1, 2))
     with pytest.raises(ValueError, match="`model` must be a module containing residual"):
         RatioRecorder(nn.Linear(2, 2), torch.ones(1, 2))
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def test_branch_relu_zero_fraction_is_the_fraction_of_nonpositive_inputs() -> None:
+    from infoplane.analysis.residual import _block_analysis
+
+    unit = make_unit("relu_only_preact", 4, 4).eval()
+    x = torch.randn(3, 4, 6, 6, generator=torch.Generator().manual_seed(1))
+    out = _block_analysis(unit, x, seed=0, lip_iters=2, lip_points=2)
+    # (d) applies ReLU to x itself: exactly the non-positive coordinates are zeroed
+    assert out["branch_relu_zero_fraction"] == pytest.approx(float((x <= 0).double().mean()))
+
+
+def _fake(zd: float, ze: float, post: float, diverging_small_ratio: bool) -> dict[str, Any]:
+    def blk(**kw: Any) -> dict[str, Any]:
+        base = {"downsample": False, "ratio_eval": 0.5, "lipschitz": 0.5,
+                "inversion_converged": True, "inversion_diverged": False,
+                "reconstruction_error": 1e-12}
+        return base | kw
+    bad = blk(ratio_eval=0.5, lipschitz=2.0, inversion_converged=False,
+              inversion_diverged=True) if diverging_small_ratio else blk()
+    variants = {
+        "original": {"blocks": {"b": blk(post_zero_fraction=post)}},
+        "bn_after_add": {"blocks": {"b": blk(post_zero_fraction=post)}},
+        "relu_before_add": {"blocks": {"b": blk()}},
+        "relu_only_preact": {"blocks": {"b": blk(branch_relu_zero_fraction=zd), "c": bad}},
+        "full_preact": {"blocks": {"b": blk(branch_relu_zero_fraction=ze)}},
+    }
+    for v in variants.values():
+        v.update(max_ratio=0.5, max_lipschitz=2.0)
+    return {"depth": 8, "variants": variants}
+
+
+@pytest.mark.parametrize(("zd", "ze", "post", "diverge", "expected"), [
+    (0.5, 0.3, 0.4, True, {"1.3.3": "does not hold", "(d)": "holds with caveats",
+                           "after the addition": "holds"}),
+    (0.5, 0.5, 0.0, False, {"1.3.3": "holds", "(d)": "does not hold",
+                            "after the addition": "does not hold"}),
+])
+def test_verdicts_follow_measurements(zd: float, ze: float, post: float, diverge: bool,
+                                      expected: dict[str, str]) -> None:
+    from infoplane.analysis.residual import _verdicts
+
+    sine = {"max_ratio": 0.1, "lipschitz": 2.0, "x_plus_L_monotone_on_[0.9,1.1]": True}
+    got = _verdicts(_fake(zd, ze, post, diverge), sine)
+    for key, verdict in expected.items():
+        (entry,) = [v for v in got if key in v["claim"]]
+        assert entry["holds"] == verdict, (key, entry["why"])
+    # a non-injective x + L(x) with ratio < 1 refutes the implication by itself
+    sine_bad = sine | {"x_plus_L_monotone_on_[0.9,1.1]": False}
+    got = _verdicts(_fake(zd, ze, post, False), sine_bad)
+    assert next(v for v in got if "1.3.3" in v["claim"])["holds"] == "does not hold"
+    # Figure 5 verdict: every ratio < 1 here
+    assert next(v for v in got if "Figure 5" in v["claim"])["holds"] != "does not hold"

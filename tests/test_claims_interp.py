@@ -119,14 +119,15 @@ def test_verdict_spread_over_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert r2.verdict == "does not hold"  # (14) fails on every seed
 
 
-def test_no_matching_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_matching_entry_is_an_error(tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from infoplane.analysis import separability
 
     monkeypatch.setattr(separability, "run",
                         lambda out, *, quick, seed: {"verdicts": [
                             {"claim": "unrelated", "holds": "holds", "why": ""}]})
-    r = claims_interp.claim_figure_7(_ctx(tmp_path, "interp-figure-7"))
-    assert r.verdict == "not testable here"
+    with pytest.raises(RuntimeError, match="no verdict matching"):
+        claims_interp.claim_figure_7(_ctx(tmp_path, "interp-figure-7"))
 
 
 def _fake_experiment(compression: dict[str, dict[str, tuple[float, float]]],
@@ -158,8 +159,31 @@ def test_fitting_compression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert r.verdict == expected
     assert r.numbers["deep_layers"] == ["act4", "act5"]
     assert r.figures == (str(tmp_path / "binning_plane.png"),)
+    gains = [0.2, 0.1, 0.0]
+    monkeypatch.setattr(claims_interp, "fitting_overlap",
+                        lambda res, est, layer: {"gain_after_peak": gains,
+                                                 "gain": {"mean": 0.1, "std": 0.1, "n": 3}})
     g = claims_interp.claim_saxe_gaussian(_ctx(tmp_path, "interp-saxe-gaussian"))
-    assert g.verdict == expected
+    assert g.verdict == expected and "2/3 seeds" in g.why
+    gains[:] = [0.0, 0.01, 0.2]  # compression but not alongside fitting: at most caveats
+    g2 = claims_interp.claim_saxe_gaussian(_ctx(tmp_path, "interp-saxe-gaussian-2"))
+    assert g2.verdict == ("holds with caveats" if expected == "holds" else expected)
+
+
+def test_fitting_overlap_on_a_real_run(tmp_path: Path) -> None:
+    from infoplane.experiments import run_experiment
+    from infoplane.plane import InfoPlane
+
+    res = run_experiment("saxe-gaussian", out=tmp_path, seeds=2, epochs=12, quick=True,
+                         progress=False)
+    layer = sorted(res.compression["binning"])[0]
+    ov = claims_interp.fitting_overlap(res, "binning", layer)
+    frame = InfoPlane.load(res.planes["binning"]).to_frame()
+    assert len(ov["gain_after_peak"]) == 2 and ov["gain"]["n"] == 2
+    for r, peak in enumerate(ov["peak_step"]):
+        rows = frame[(frame["layer"] == layer) & (frame["run"] == r)]
+        assert peak == int(rows.loc[rows["i_xt"].idxmax(), "step"])
+        assert -1.0 <= ov["gain_after_peak"][r] <= 1.0
 
 
 def test_saxe_relu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

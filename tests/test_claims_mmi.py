@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from infoplane import capacity
+from infoplane.capacity import BreakpointContinuity
 from infoplane.reproduce import claims_mmi
 from infoplane.reproduce.registry import REGISTRY, VERDICTS, ClaimContext, ClaimResult
 
@@ -33,6 +37,7 @@ def test_all_claims_run_quick(tmp_path: Path) -> None:
         _RESULTS[cid] = res
     assert _RESULTS["mmi-discontinuity"].verdict == "does not hold"
     assert _RESULTS["mmi-theorem1"].verdict == "holds"
+    assert _RESULTS["mmi-series_parallel"].verdict == "holds with caveats"
 
 
 @pytest.mark.parametrize("cid", ["mmi-theorem1", "mmi-discontinuity"])
@@ -41,3 +46,155 @@ def test_expected_verdicts(tmp_path: Path, cid: str) -> None:
     res = REGISTRY[cid].load_func()(ctx)
     expected = {"mmi-theorem1": "holds", "mmi-discontinuity": "does not hold"}[cid]
     assert res.verdict == expected
+
+
+# ------------------------------------------------------------------ spreads over seeds
+
+_SEEDED = ("mmi-theorem1", "mmi-lemma1", "mmi-theorem2", "mmi-theorem5", "mmi-discontinuity",
+           "mmi-series_parallel")
+_DETERMINISTIC = ("mmi-theorem3", "mmi-theorem4", "mmi-figure1", "mmi-large_n_approx",
+                  "mmi-eq1")
+
+
+def _run(cid: str, out: Path, seeds: int = 2) -> ClaimResult:
+    """Run claim `cid` in quick mode with `seeds` seeds from seed 0, figures into `out`."""
+    claims_mmi.register_all()
+    return REGISTRY[cid].load_func()(ClaimContext(out_dir=out, quick=True, seeds=seeds, seed=0))
+
+
+def _spreads(numbers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The top-level values of `numbers` that are spreads ``{"mean", "std", "n"}``."""
+    return [v for v in numbers.values()
+            if isinstance(v, dict) and set(v) == {"mean", "std", "n"}]
+
+
+def test_claim_ids_split_into_seeded_and_deterministic() -> None:
+    assert sorted(_SEEDED + _DETERMINISTIC) == sorted(claims_mmi.CLAIM_IDS)
+
+
+@pytest.mark.parametrize("cid", _SEEDED)
+def test_seeded_claims_report_spread_over_seeds(tmp_path: Path, cid: str) -> None:
+    res = _run(cid, tmp_path, seeds=3)
+    spreads = _spreads(res.numbers)
+    assert spreads, f"{cid} reports no spread over seeds"
+    assert all(sp["n"] == 3 for sp in spreads)
+    assert all(sp["std"] >= 0.0 for sp in spreads)
+    assert "seeds" not in res.numbers
+
+
+@pytest.mark.parametrize("cid", _DETERMINISTIC)
+def test_deterministic_claims_say_so(tmp_path: Path, cid: str) -> None:
+    res = _run(cid, tmp_path)
+    assert str(res.numbers["seeds"]).startswith("deterministic")
+    assert not _spreads(res.numbers)
+
+
+def test_series_parallel_uses_every_seed(tmp_path: Path) -> None:
+    res = _run("mmi-series_parallel", tmp_path, seeds=3)
+    assert res.verdict == "holds with caveats"
+    assert len(res.numbers["per_seed"]) == 3
+    firsts = {run["series_rule"] for run in res.numbers["per_seed"]}
+    assert len(firsts) == 3  # one random problem per seed
+
+
+# ------------------------------------------------------------------ forced wrong numbers
+
+
+@pytest.fixture
+def mmi_one_percent_high(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the library closed form ``capacity.mmi`` (as claims_mmi looks it up) 1 % too big."""
+    orig = capacity.mmi
+
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        return 1.01 * orig(*args, **kwargs)
+
+    monkeypatch.setattr(capacity, "mmi", wrong)
+
+
+@pytest.mark.parametrize("cid", ["mmi-theorem1", "mmi-theorem2", "mmi-theorem5",
+                                 "mmi-series_parallel"])
+@pytest.mark.usefixtures("mmi_one_percent_high")
+def test_wrong_closed_form_does_not_hold(tmp_path: Path, cid: str) -> None:
+    assert _run(cid, tmp_path).verdict == "does not hold"
+
+
+@pytest.mark.parametrize("cid", ["mmi-theorem1", "mmi-theorem2"])
+def test_wrong_paper_formula_does_not_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           cid: str) -> None:
+    orig = claims_mmi._eq2
+
+    def wrong(lam: Any, n: int, budget: float, noise_var: float = 1.0) -> float:
+        return 1.01 * orig(lam, n, budget, noise_var)
+
+    monkeypatch.setattr(claims_mmi, "_eq2", wrong)
+    assert _run(cid, tmp_path).verdict == "does not hold"
+
+
+def _jumpy(value: float, slope: float) -> Callable[..., BreakpointContinuity]:
+    """A ``breakpoint_continuity`` whose right limits jump by `value` nats / `slope` × slope."""
+    orig = capacity.breakpoint_continuity
+
+    def patched(*args: Any, **kwargs: Any) -> BreakpointContinuity:
+        c = orig(*args, **kwargs)
+        return BreakpointContinuity(c.rho, c.value_left, c.value_right + value, c.slope_left,
+                                    c.slope_right * (1.0 + slope), c.curvature_left,
+                                    c.curvature_right)
+
+    return patched
+
+
+@pytest.mark.parametrize(("value", "slope", "expected"), [
+    (0.01, 0.0, "holds"),
+    (0.0, 0.01, "holds with caveats"),
+    (0.0, 0.0, "does not hold"),
+])
+def test_discontinuity_verdict_follows_the_jumps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 value: float, slope: float,
+                                                 expected: str) -> None:
+    monkeypatch.setattr(capacity, "breakpoint_continuity", _jumpy(value, slope))
+    assert _run("mmi-discontinuity", tmp_path).verdict == expected
+
+
+def test_discontinuity_checks_eq4_independently(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    orig = claims_mmi._eq2
+
+    def jumpy(lam: Any, n: int, budget: float, noise_var: float = 1.0) -> float:
+        return orig(lam, n, budget, noise_var) * (1.0 + 0.01 * n)  # differs between k-1 and k
+
+    monkeypatch.setattr(claims_mmi, "_eq2", jumpy)
+    assert _run("mmi-discontinuity", tmp_path).verdict == "holds"
+
+
+def _sp_run(**change: float) -> dict[str, float]:
+    """A synthetic seed of series_parallel whose exact cases match and rules are exact."""
+    run = {"series_rule": 1.0, "series_output_library": 1.0, "series_output_numeric": 1.0,
+           "series_every_bound": 1.0, "series_every_numeric": 1.0,
+           "parallel_independent_rule": 2.0, "parallel_independent_library": 2.0,
+           "parallel_independent_numeric": 2.0, "parallel_shared_rule": 2.0,
+           "parallel_shared_numeric": 2.0, "parallel_shared_library": 2.0,
+           "parallel_shared_library_exact": 1.0}
+    run.update(change)
+    return run
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({}, "holds"),
+    ({"series_every_numeric": 0.7, "parallel_shared_numeric": 1.8}, "holds with caveats"),
+    ({"series_output_numeric": 0.99}, "does not hold"),
+    ({"series_output_library": 1.01}, "does not hold"),
+    ({"parallel_independent_numeric": 1.98}, "does not hold"),
+    ({"parallel_independent_library": 2.02}, "does not hold"),
+    ({"series_every_numeric": 1.01}, "does not hold"),
+    ({"series_output_numeric": 0.99, "series_every_numeric": 0.7}, "does not hold"),
+])
+def test_series_parallel_verdict_branches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          change: dict[str, float], expected: str) -> None:
+    def fake(seed: int, quick: bool) -> dict[str, float]:
+        # the failure on the last seed only: the verdict must use the worst seed
+        return _sp_run(**change) if seed == 1 else _sp_run()
+
+    monkeypatch.setattr(claims_mmi, "_series_parallel_seed", fake)
+    res = _run("mmi-series_parallel", tmp_path)
+    assert res.verdict == expected
+    assert res.numbers["series_every_gap_nats"]["n"] == 2

@@ -258,3 +258,16 @@ def test_reproduce_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "claim-mmi-theorem1" in html and "data:image/png;base64" in html
     code, _, err = run(["reproduce", "nope", "--out", str(tmp_path)], capsys)
     assert code == 2 and "Valid ids" in err
+    # a later subset run keeps the other saved claims in the report
+    code, out, err = run(["--quiet", "reproduce", "mmi-discontinuity", "--seeds", "2",
+                          "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert "[does not hold] mmi-discontinuity" in out and "report (2 claims)" in out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [c["id"] for c in summary["claims"]] == ["mmi-theorem1", "mmi-discontinuity"]
+    # --out naming a file, or a path below a file: a clear message, exit 2, no traceback
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for bad in (afile, afile / "sub"):
+        code, _, err = run(["reproduce", "mmi-lemma1", "--out", str(bad)], capsys)
+        assert code == 2 and "afile" in err and "Traceback" not in err, err

@@ -114,10 +114,14 @@ def test_summary_md(report: tuple[Path, dict[str, Path], list[ClaimResult]]) -> 
     rows = lines[header + 2: header + 2 + len(results)]
     assert len(rows) == len(results)
     for row, r in zip(rows, results, strict=True):
-        assert row.startswith(f"| {r.claim_id} | mmi Theorem 1 | {r.verdict} |")
+        cid = r.claim_id.replace("_", "\\_")
+        assert row.startswith(f"| {cid} | mmi Theorem 1 | {r.verdict} |")
     assert rows[0].endswith("gap 0.5 ± 0.1 \\| nats |")
+    text = paths["md"].read_text()
+    assert "<script>" not in text and "\\<script\\>alert(1)\\</script\\>" in text
     for r in results:
-        assert any(line.startswith(f"- **{r.claim_id}** ({r.verdict})") for line in lines)
+        cid = r.claim_id.replace("_", "\\_")
+        assert any(line.startswith(f"- **{cid}** ({r.verdict})") for line in lines)
 
 
 def test_embedded_figure(report: tuple[Path, dict[str, Path], list[ClaimResult]]) -> None:
@@ -177,3 +181,42 @@ def test_chromium_renders(report: tuple[Path, dict[str, Path], list[ClaimResult]
     for r in results:
         assert f'id="claim-{r.claim_id}"' in dom
     assert "<script>alert(1)</script>" not in dom
+
+
+def test_markdown_link_and_emphasis_are_inert(tmp_path: Path) -> None:
+    r = ClaimResult("x", "holds", "see [l](javascript:alert(1)) and *bold* `code`", {}, "k")
+    paths = write_report([r], {"x": _claim("x")}, tmp_path, settings=SETTINGS)
+    text = paths["md"].read_text()
+    assert "[l](javascript" not in text and "\\[l\\](javascript" in text
+    assert "\\*bold\\*" in text and "\\`code\\`" in text
+    record = json.loads(paths["json"].read_text())["claims"][0]
+    assert record["measures"] == "the gap" and record["numbers"] == {}
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_chromium_renders_every_registered_claim(tmp_path: Path) -> None:
+    """The report of all built-in claims (one result each, with a figure) renders them all."""
+    from infoplane.reproduce.registry import load_builtin
+
+    registry = load_builtin()
+    assert len(registry) >= 24
+    results = []
+    for i, cid in enumerate(registry):
+        fig = _png(tmp_path / "claims" / cid / "fig.png").relative_to(tmp_path)
+        results.append(ClaimResult(cid, VERDICTS[i % len(VERDICTS)], f"why {cid}",
+                                   {"v": [{"claim": "c", "per_seed": {"holds": 2}}]},
+                                   f"k{i}", (str(fig),)))
+    paths = write_report(results, registry, tmp_path, settings=SETTINGS)
+    chromium = shutil.which("chromium")
+    assert chromium is not None
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+           paths["html"].resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dom = proc.stdout
+    for r in results:
+        assert f'id="claim-{r.claim_id}"' in dom and f"why {r.claim_id}" in dom
+        assert f'href="#claim-{r.claim_id}"' in dom  # summary-table link
+    assert dom.count("data:image/png;base64") == len(results)

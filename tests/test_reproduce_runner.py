@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import math
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -63,6 +66,32 @@ def claim_slow(ctx: ClaimContext) -> ClaimResult:
                        "Gauss's sum.", {"sum": total, "seed": ctx.seed}, key_number=str(total))
 
 
+def claim_exits(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim that calls ``sys.exit(3)`` (SystemExit must not stop the run)."""
+    _count(ctx, "exits")
+    sys.exit(3)
+
+
+def claim_dies(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim that kills its process like a segfault or the OOM killer would."""
+    _count(ctx, "dies")
+    os._exit(1)
+
+
+def claim_waits_for_pythagoras(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim that holds only once the main process has saved pythagoras's result.
+
+    With results saved in completion order this happens at once; with ordered results (a
+    claim saved only after the claims before it) it cannot, and the claim gives up after 60 s.
+    """
+    saved = result_path(ctx.out_dir.parent.parent, "pythagoras")
+    deadline = time.monotonic() + 60.0
+    while not saved.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return ClaimResult(ctx.out_dir.name, "holds" if saved.exists() else "does not hold",
+                       "pythagoras was saved while this claim was running.")
+
+
 def _claim(cid: str, func: str) -> Claim:
     return Claim(cid, "mmi", "test", "a demo statement", "a demo measurement",
                  f"{__name__}:{func}", quick_seconds=0.1)
@@ -72,6 +101,9 @@ OK = _claim("pythagoras", "claim_pythagoras")
 BAD = _claim("raises", "claim_raises")
 SLOW = _claim("slow", "claim_slow")
 ALL = [OK, BAD, SLOW]
+EXITS = _claim("exits", "claim_exits")
+DIES = _claim("dies", "claim_dies")
+WAITS = _claim("waits", "claim_waits_for_pythagoras")
 
 
 def _strip(results: list[ClaimResult]) -> list[dict[str, object]]:
@@ -186,8 +218,79 @@ def test_bad_options(tmp_path: Path) -> None:
         run_claims([OK], out=tmp_path, backend="mpi", progress=False)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`seeds` must be"):
         run_claims([OK], out=tmp_path, seeds=0, progress=False)
-    with pytest.raises(ValueError, match="`jobs` must be"):
-        run_claims([OK], out=tmp_path, jobs=0, progress=False)
+    for jobs in (0, -2):
+        with pytest.raises(ValueError, match=r"`jobs` must be an integer >= 1, or -1 for one "
+                                             r"per CPU core, got -?\d"):
+            run_claims([OK], out=tmp_path, jobs=jobs, progress=False)
+    with pytest.raises(TypeError, match="`jobs` must be an integer"):
+        run_claims([OK], out=tmp_path, jobs=True, progress=False)
+    with pytest.raises(ValueError, match=r"`scheduler` .* needs backend 'dask' or 'ray'"):
+        run_claims([OK], out=tmp_path, scheduler="tcp://127.0.0.1:8786", progress=False)
+    assert not (tmp_path / "claims").exists()
+
+
+def test_all_cores(tmp_path: Path) -> None:
+    """``jobs=-1`` (one worker per CPU core) runs and saves everything."""
+    results = run_claims([OK, SLOW], out=tmp_path, jobs=-1, progress=False)
+    assert [r.verdict for r in results] == ["holds", "holds"]
+    assert all(result_path(tmp_path, r.claim_id).is_file() for r in results)
+
+
+def test_sys_exit_is_an_error(tmp_path: Path) -> None:
+    """A claim calling ``sys.exit`` is reported as an error; the other claims still run."""
+    ok, exits, slow = run_claims([OK, EXITS, SLOW], out=tmp_path, progress=False)
+    assert ok.verdict == "holds" and slow.verdict == "holds"
+    assert exits.verdict == "error" and exits.why == "SystemExit: 3"
+    log = (tmp_path / "logs" / "exits.log").read_text()
+    assert "SystemExit" in log and "claim_exits" in log
+    assert load_result(tmp_path, "exits") == exits
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_dying_worker_is_an_error(tmp_path: Path, jobs: int) -> None:
+    """A claim that kills its worker process (os._exit) gets an error result, without killing
+    this process (also at jobs=1) and while the other claims run and are saved."""
+    results = run_claims([OK, DIES, BAD, SLOW], out=tmp_path, jobs=jobs, progress=False)
+    ok, dies, bad, slow = results
+    assert ok.verdict == "holds" and slow.verdict == "holds"
+    assert bad.verdict == "error" and bad.why == "RuntimeError: deliberate failure"
+    assert dies.verdict == "error"
+    assert dies.why.startswith("the worker process died while running this claim "
+                               "(TerminatedWorkerError")
+    assert "out of memory or a crash in native code?" in dies.why
+    log = (tmp_path / "logs" / "dies.log").read_text()
+    assert "TerminatedWorkerError" in log
+    assert not (tmp_path / "logs" / "pythagoras.log").exists()
+    for r in results:
+        assert load_result(tmp_path, r.claim_id) == r
+    assert _calls(tmp_path, "dies") >= 1
+
+    # Resume: the finished claims are loaded, only the failed ones run again.
+    again = run_claims([OK, DIES, BAD, SLOW], out=tmp_path, jobs=jobs, progress=False)
+    assert again[0] == ok and again[3] == slow and again[1].verdict == "error"
+    assert (_calls(tmp_path, "pythagoras"), _calls(tmp_path, "slow")) == (1, 1)
+
+
+def test_results_saved_as_they_finish(tmp_path: Path) -> None:
+    """The first claim can only finish after the second one's result has been saved."""
+    waits, ok = run_claims([WAITS, OK], out=tmp_path, jobs=2, progress=False)
+    assert waits.verdict == "holds" and ok.verdict == "holds"
+
+
+def test_lock_guards_out(tmp_path: Path) -> None:
+    """A second run into an `out` in use is refused; the lock is released afterwards."""
+    tmp_path.mkdir(exist_ok=True)
+    with (tmp_path / ".reproduce.lock").open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ValueError, match=r"`out` .*\.reproduce\.lock.*another "
+                                             r"`infoplane reproduce` run is using it"):
+            run_claims([OK], out=tmp_path, progress=False)
+        assert not result_path(tmp_path, "pythagoras").exists()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    (r,) = run_claims([OK], out=tmp_path, progress=False)
+    assert r.verdict == "holds"
+    with (tmp_path / ".reproduce.lock").open("a") as fh:  # released after the run
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def test_parallel_loky_matches_sequential(tmp_path: Path) -> None:
@@ -204,6 +307,17 @@ def test_dask_matches_local(tmp_path: Path) -> None:
     local = run_claims([OK, SLOW], out=tmp_path / "local", progress=False)
     dask = run_claims([OK, SLOW], out=tmp_path / "dask", jobs=2, backend="dask", progress=False)
     assert _strip(local) == _strip(dask)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("dask") is None
+                    or importlib.util.find_spec("distributed") is None,
+                    reason="dask.distributed is not installed (pip install 'infoplane[dask]')")
+def test_dask_saves_results_as_they_finish(tmp_path: Path) -> None:
+    """Dask results stream unordered: the first claim waits for the second one's JSON."""
+    waits, ok, exits = run_claims([WAITS, OK, EXITS], out=tmp_path, jobs=2, backend="dask",
+                                  progress=False)
+    assert waits.verdict == "holds" and ok.verdict == "holds"
+    assert exits.verdict == "error" and exits.why == "SystemExit: 3"
 
 
 #: Two real registry claims that take well under a second each in quick mode.

@@ -18,8 +18,7 @@ import numpy as np
 from infoplane import __version__
 from infoplane._io import load_array, to_json, write_json
 
-USER_ERRORS = (ValueError, TypeError, FileNotFoundError, PermissionError, ImportError,
-               FloatingPointError)
+USER_ERRORS = (ValueError, TypeError, OSError, ImportError, FloatingPointError)
 
 
 class _State:
@@ -562,7 +561,7 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
 
     \b
     infoplane reproduce --quick --out out/
-    infoplane reproduce theorem1 discontinuity --out out/
+    infoplane reproduce mmi-theorem1 mmi-discontinuity --out out/
     infoplane reproduce --full --jobs 2 --backend dask --out out-full/
     """
     from infoplane.reproduce import run_claims
@@ -576,23 +575,31 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
         return
     if not registry:
         raise ValueError("no claims are registered; the claim modules are missing.")
+    from infoplane.reproduce.runner import DEFAULT_SEEDS, load_result
+
     ids = list(claims) if claims else None
     results = run_claims(ids, out=out_dir, quick=quick, seeds=seeds, seed=seed, jobs=jobs,
                          backend=backend, scheduler=scheduler,  # type: ignore[arg-type]
                          progress=not state.quiet)
-    from infoplane.reproduce.runner import DEFAULT_SEEDS
-
-    settings = {"quick": quick, "seeds": DEFAULT_SEEDS[quick] if seeds is None else seeds,
-                "seed": seed, "jobs": "one per core" if jobs == -1 else jobs,
-                "backend": backend}
-    paths = write_report(results, registry, Path(out_dir), settings=settings)
+    n_seeds = DEFAULT_SEEDS[quick] if seeds is None else seeds
+    # the report covers every claim saved in out_dir with these settings, not only this run's
+    done = {r.claim_id: r for r in results}
+    key = {"quick": quick, "seeds": n_seeds, "seed": seed}
+    for cid in registry:
+        if cid not in done and (saved := load_result(out_dir, cid, key)) is not None:
+            done[cid] = saved
+    everything = [done[c] for c in registry if c in done]
+    settings = {"quick": quick, "seeds": n_seeds, "seed": seed,
+                "jobs": "one per core" if jobs == -1 else jobs, "backend": backend}
+    paths = write_report(everything, registry, Path(out_dir), settings=settings)
     counts: dict[str, int] = {}
-    for r in results:
+    for r in everything:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1
     for r in results:
         click.echo(f"[{r.verdict}] {r.claim_id}: {r.key_number}")
     click.echo(", ".join(f"{v}: {n}" for v, n in counts.items()))
-    click.echo(f"report: {paths.get('html', Path(out_dir) / 'index.html')}")
+    click.echo(f"report ({len(everything)} claims): "
+               f"{paths.get('html', Path(out_dir) / 'index.html')}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -693,6 +693,16 @@ def _block_analysis(block: Residual, x: torch.Tensor, *, seed: int, lip_iters: i
         with torch.no_grad():
             z = blk(xd)
         out["post_zero_fraction"] = float((z == 0).double().mean())
+    first_relu = next((m for m in blk.inner.modules() if isinstance(m, nn.ReLU)), None)
+    if first_relu is not None:  # what the branch's first ReLU clamps (Section 3.1, (d) vs (e))
+        seen: list[torch.Tensor] = []
+        handle = first_relu.register_forward_hook(lambda m, a, o: seen.append(o.detach()))
+        try:
+            with torch.no_grad():
+                blk.inner(xd)
+        finally:
+            handle.remove()
+        out["branch_relu_zero_fraction"] = float((seen[0] == 0).double().mean())
     return out
 
 
@@ -867,16 +877,24 @@ def _verdicts(res: dict[str, Any], sine: dict[str, Any]) -> list[dict[str, str]]
     })
     pairs = [(v, n, b) for v in V for n, b in V[v]["blocks"].items() if not b["downsample"]]
     small_ratio_big_lip = [(v, n) for v, n, b in pairs if b["ratio_eval"] < 1 <= b["lipschitz"]]
+    sine_counter = sine["max_ratio"] < 1 and not sine["x_plus_L_monotone_on_[0.9,1.1]"]
+    trained_counter = [(v, n) for v, n, b in pairs
+                       if b["ratio_eval"] < 1 and b["inversion_diverged"]]
+    implication = ("does not hold" if sine_counter or trained_counter else
+                   "holds with caveats" if small_ratio_big_lip else "holds")
     out.append({
         "claim": "ratio ‖L(x)‖/‖x‖ < 1 implies x + L(x) is invertible (Section 1.3.3)",
-        "holds": "does not hold",
+        "holds": implication,
         "why": ("The ratio is one value of ‖L(x)‖/‖x‖ at the data, not the operator (Lipschitz) "
                 f"norm. Counterexample L(x)=0.1 sin(20x): ratio ≤ {sine['max_ratio']:.3f} on "
                 f"[0.9,1.1] but Lip = {sine['lipschitz']:.3f}, x+L(x) monotone there: "
                 f"{sine['x_plus_L_monotone_on_[0.9,1.1]']}. Trained identity-shortcut blocks with "
                 f"ratio < 1 but local Lip ≥ 1: {len(small_ratio_big_lip)} of {len(pairs)}"
                 + (f" ({', '.join(f'{v}/{n}' for v, n in small_ratio_big_lip[:6])})"
-                   if small_ratio_big_lip else "") + "."),
+                   if small_ratio_big_lip else "")
+                + f"; with ratio < 1 and a diverging inversion: {len(trained_counter)}. "
+                "Criterion: a non-injective example or a diverging inversion with ratio < 1 "
+                "refutes it; ratio < 1 with Lip ≥ 1 leaves it unproven (caveat)."),
     })
     contr = [(v, n, b) for v, n, b in pairs if b["lipschitz"] < 1]
     ok = [t for t in contr if t[2]["inversion_converged"]
@@ -906,7 +924,9 @@ def _verdicts(res: dict[str, Any], sine: dict[str, Any]) -> list[dict[str, str]]
         out.append({
             "claim": "a ReLU after the addition (original, bn_after_add) makes the block "
                      "non-invertible (Section 3.1)",
-            "holds": "holds" if all(p > 0 for p in post.values()) else "holds with caveats",
+            "holds": ("holds" if all(p > 0 for p in post.values()) else
+                      "holds with caveats" if any(p > 0 for p in post.values()) else
+                      "does not hold"),
             "why": "mean fraction of block outputs clamped to 0 by the post-addition ReLU: "
                    + ", ".join(f"{v}={p:.3f}" for v, p in post.items())
                    + "; every clamped coordinate loses its pre-image.",
@@ -921,6 +941,26 @@ def _verdicts(res: dict[str, Any], sine: dict[str, Any]) -> list[dict[str, str]]
             "why": (f"relu_before_add max ratio {a['max_ratio']:.3f}, max Lip "
                     f"{a['max_lipschitz']:.3f} vs full_preact {b['max_ratio']:.3f}, "
                     f"{b['max_lipschitz']:.3f} (ResNet-{res['depth']}, this seed)."),
+        })
+    if "relu_only_preact" in V and "full_preact" in V:
+        zd, ze = (float(np.mean([blk["branch_relu_zero_fraction"]
+                                 for blk in V[v]["blocks"].values()
+                                 if "branch_relu_zero_fraction" in blk] or [0.0]))
+                  for v in ("relu_only_preact", "full_preact"))
+        inv = {v: [blk["inversion_converged"] for blk in V[v]["blocks"].values()
+                   if not blk["downsample"]] for v in ("relu_only_preact", "full_preact")}
+        out.append({
+            "claim": "ReLU-only pre-activation (d) applies ReLU directly to the input, which "
+                     "loses information (Section 3.1)",
+            "holds": ("does not hold" if zd <= ze + 0.05 else "holds with caveats"),
+            "why": (f"fraction of the branch input clamped to 0 by its first ReLU: (d) {zd:.3f} "
+                    f"vs full pre-activation (e) {ze:.3f} (BN before the ReLU); fixed-point "
+                    f"inversion of x + L(x) converged for {sum(inv['relu_only_preact'])}/"
+                    f"{len(inv['relu_only_preact'])} (d) and {sum(inv['full_preact'])}/"
+                    f"{len(inv['full_preact'])} (e) identity blocks. The identity shortcut "
+                    "carries x past the ReLU, so only the branch loses the clamped part. "
+                    "Criterion: holds with caveats if (d) clamps more than (e) by > 0.05, "
+                    f"else does not hold (ResNet-{res['depth']}, this seed)."),
         })
     return out
 

@@ -246,9 +246,15 @@ def _claim_fields(result: ClaimResult, claims: Mapping[str, Claim]) -> dict[str,
             "measures": claim.measures}
 
 
+#: Characters backslash-escaped in Markdown output: table pipes, emphasis, links, raw HTML.
+_MD_SPECIAL = frozenset("\\|`*_[]<>")
+
+
 def _md_cell(text: str) -> str:
-    """Text safe inside one Markdown table cell (no pipes, no line breaks)."""
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+    """Text safe inside one Markdown table cell: one line, and no pipe, emphasis, link or HTML
+    syntax (CommonMark lets any ASCII punctuation be backslash-escaped)."""
+    flat = " ".join(str(text).split())
+    return "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in flat)
 
 
 def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], out: str | Path,
@@ -328,7 +334,8 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
         records.append({
             "id": r.claim_id, "paper": fields["paper"], "section": fields["section"],
             "statement": fields["statement"], "verdict": r.verdict,
-            "key_number": r.key_number, "why": r.why, "seconds": r.seconds,
+            "measures": fields["measures"], "key_number": r.key_number, "why": r.why,
+            "numbers": dict(r.numbers), "seconds": r.seconds,
             "figures": list(r.figures), **({"log": log} if log else {}),
         })
 
