@@ -37,6 +37,19 @@ def _claim(cid: str, statement: str = "A statement.") -> Claim:
     return Claim(cid, "mmi", "Theorem 1", statement, "the gap", "math:sqrt", 0.1)
 
 
+def _dom(html: Path, tmp_path: Path) -> str:
+    """The DOM headless Chromium builds from `html` (what a browser renders)."""
+    chromium = shutil.which("chromium")
+    assert chromium is not None
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+           html.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
 @pytest.fixture()
 def report(tmp_path: Path) -> tuple[Path, dict[str, Path], list[ClaimResult]]:
     out = tmp_path / "rep"
@@ -169,15 +182,7 @@ def test_format_helpers() -> None:
 def test_chromium_renders(report: tuple[Path, dict[str, Path], list[ClaimResult]],
                           tmp_path: Path) -> None:
     _, paths, results = report
-    chromium = shutil.which("chromium")
-    assert chromium is not None
-    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-           paths["html"].resolve().as_uri()]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    dom = proc.stdout
+    dom = _dom(paths["html"], tmp_path)
     for r in results:
         assert f'id="claim-{r.claim_id}"' in dom
     assert "<script>alert(1)</script>" not in dom
@@ -207,15 +212,7 @@ def test_chromium_renders_every_registered_claim(tmp_path: Path) -> None:
                                    {"v": [{"claim": "c", "per_seed": {"holds": 2}}]},
                                    f"k{i}", (str(fig),)))
     paths = write_report(results, registry, tmp_path, settings=SETTINGS)
-    chromium = shutil.which("chromium")
-    assert chromium is not None
-    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-           paths["html"].resolve().as_uri()]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    dom = proc.stdout
+    dom = _dom(paths["html"], tmp_path)
     for r in results:
         assert f'id="claim-{r.claim_id}"' in dom and f"why {r.claim_id}" in dom
         assert f'href="#claim-{r.claim_id}"' in dom  # summary-table link

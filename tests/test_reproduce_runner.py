@@ -97,6 +97,17 @@ def _claim(cid: str, func: str) -> Claim:
                  f"{__name__}:{func}", quick_seconds=0.1)
 
 
+def claim_threads(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim reporting the worker's thread limits."""
+    import os
+
+    import torch
+
+    return ClaimResult(ctx.out_dir.name, "holds", "threads.",
+                       {"omp": os.environ.get("OMP_NUM_THREADS"),
+                        "torch": torch.get_num_threads(), "pid": os.getpid()})
+
+
 OK = _claim("pythagoras", "claim_pythagoras")
 BAD = _claim("raises", "claim_raises")
 SLOW = _claim("slow", "claim_slow")
@@ -104,6 +115,7 @@ ALL = [OK, BAD, SLOW]
 EXITS = _claim("exits", "claim_exits")
 DIES = _claim("dies", "claim_dies")
 WAITS = _claim("waits", "claim_waits_for_pythagoras")
+THREADS = _claim("threads", "claim_threads")
 
 
 def _strip(results: list[ClaimResult]) -> list[dict[str, object]]:
@@ -265,10 +277,13 @@ def test_dying_worker_is_an_error(tmp_path: Path, jobs: int) -> None:
         assert load_result(tmp_path, r.claim_id) == r
     assert _calls(tmp_path, "dies") >= 1
 
-    # Resume: the finished claims are loaded, only the failed ones run again.
+    # Resume: the finished claims are loaded, only the failed ones run again. (A claim that
+    # was running in the pool when the worker died was killed with it and re-run once.)
+    before = (_calls(tmp_path, "pythagoras"), _calls(tmp_path, "slow"))
+    assert all(1 <= n <= 2 for n in before)
     again = run_claims([OK, DIES, BAD, SLOW], out=tmp_path, jobs=jobs, progress=False)
     assert again[0] == ok and again[3] == slow and again[1].verdict == "error"
-    assert (_calls(tmp_path, "pythagoras"), _calls(tmp_path, "slow")) == (1, 1)
+    assert (_calls(tmp_path, "pythagoras"), _calls(tmp_path, "slow")) == before
 
 
 def test_results_saved_as_they_finish(tmp_path: Path) -> None:
@@ -363,3 +378,18 @@ def test_dask_missing_message(tmp_path: Path) -> None:
 def test_ray_missing_message(tmp_path: Path) -> None:
     with pytest.raises(ImportError, match=r"infoplane\[ray\]"):
         run_claims([OK], out=tmp_path, backend="ray", progress=False)
+
+
+@pytest.mark.parametrize(("jobs", "n_claims"), [(1, 1), (2, 1), (2, 2)])
+def test_workers_limit_threads(tmp_path: Path, jobs: int, n_claims: int) -> None:
+    """Claims run in worker processes whose thread pools share the cores (no oversubscription)."""
+    import os
+
+    claims = [THREADS, _claim("threads-2", "claim_threads")][:n_claims]
+    results = run_claims(claims, out=tmp_path, jobs=jobs, progress=False)
+    workers = min(jobs, n_claims)
+    want = os.environ.get("OMP_NUM_THREADS", str(max((os.cpu_count() or 1) // workers, 1)))
+    for r in results:
+        assert r.verdict == "holds", r.why
+        assert r.numbers["omp"] == want and r.numbers["torch"] == int(want)
+        assert r.numbers["pid"] != os.getpid()

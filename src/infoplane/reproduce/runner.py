@@ -212,6 +212,22 @@ def _lost(claim: Claim, exc: BaseException, what: str,
     return ClaimResult(claim.id, "error", why, seconds=seconds), log
 
 
+#: Thread-pool variables set in loky workers (as joblib's own loky backend does).
+THREAD_VARS: tuple[str, ...] = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                                "NUMBA_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def _thread_env(workers: int) -> dict[str, str]:
+    """Per-worker thread limits: ``cpu_count // workers`` unless the caller set the variable.
+
+    Without them each worker's PyTorch/BLAS would start one thread per core and ``workers``
+    processes would oversubscribe the machine.
+    """
+    default = str(max((os.cpu_count() or 1) // max(workers, 1), 1))
+    return {var: os.environ.get(var, default) for var in THREAD_VARS}
+
+
 def _loky_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int],
                  jobs: int) -> Iterator[tuple[ClaimResult, str | None]]:
     """Run claims in loky worker processes and yield each result as soon as it finishes.
@@ -227,7 +243,8 @@ def _loky_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int],
 
     lost = (BrokenProcessPool, ShutdownExecutorError)
     workers = max(1, min(len(todo), (os.cpu_count() or 1) if jobs <= 0 else jobs))
-    executor = current = get_reusable_executor(max_workers=workers)
+    env = _thread_env(workers)
+    executor = current = get_reusable_executor(max_workers=workers, env=env)
     futures: dict[Future[tuple[ClaimResult, str | None]], Claim] = {}
     suspects: list[Claim] = []
     finished = False
@@ -246,7 +263,8 @@ def _loky_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int],
             except Exception as exc:  # e.g. the claim or its result cannot be pickled
                 yield _lost(claim, exc, "the claim could not be run in a worker process")
         for claim in sorted(suspects, key=todo.index):
-            single = current = get_reusable_executor(max_workers=1, reuse=False)
+            single = current = get_reusable_executor(max_workers=1, reuse=False,
+                                                     env=_thread_env(1))
             start = time.perf_counter()
             try:
                 yield single.submit(_execute, claim, *args).result()
