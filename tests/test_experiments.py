@@ -95,8 +95,8 @@ def _check_result(r: ExperimentResult, name: str, keys: list[str]) -> None:
     assert d["summary_path"] == str(r.summary_path)
 
 
-def test_resume_skips_training(relu_run: ExperimentResult,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_train_batched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Wrap ``experiments.train_batched`` from now on; one entry per call."""
     calls: list[int] = []
     real = ex.train_batched
 
@@ -105,6 +105,12 @@ def test_resume_skips_training(relu_run: ExperimentResult,
         return real(*a, **k)
 
     monkeypatch.setattr(ex, "train_batched", counting)
+    return calls
+
+
+def test_resume_skips_training(relu_run: ExperimentResult,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_train_batched(monkeypatch)
     again = _tiny("saxe-relu", relu_run.out)
     assert calls == []
     assert again.trained_seeds == () and again.resumed_seeds == (0, 1)
@@ -120,14 +126,7 @@ def test_resume_retrains_partial_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     for f in steps[-1].iterdir():
         f.unlink()
     steps[-1].rmdir()
-    calls: list[int] = []
-    real = ex.train_batched
-
-    def counting(*a: Any, **k: Any) -> Any:
-        calls.append(1)
-        return real(*a, **k)
-
-    monkeypatch.setattr(ex, "train_batched", counting)
+    calls = _count_train_batched(monkeypatch)
     again = _tiny("tishby", tmp_path)
     assert calls == [1]
     assert again.trained_seeds == (1,) and again.resumed_seeds == (0,)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,18 @@ def _assert_same(batched: BatchedMLP, hist_b: History, singles: list[nn.Module],
         np.testing.assert_allclose(hs.test_loss, h.test_loss, rtol=1e-10, atol=1e-12)
 
 
+def _train_each(make_net: Callable[[int], nn.Module], sets: Sequence[tuple[Any, Any]],
+                cfg: TrainConfig) -> tuple[list[nn.Module], list[History]]:
+    """Train copy ``s`` alone: ``make_net(s)`` on ``sets[s]`` (train, test), seed cfg.seed + s."""
+    singles, hists = [], []
+    for s, (train_set, test_set) in enumerate(sets):
+        net = make_net(s)
+        hists.append(train(net, train_set, test_set, dataclasses.replace(cfg, seed=cfg.seed + s),
+                           progress=False))
+        singles.append(net)
+    return singles, hists
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 @pytest.mark.parametrize("batch_size", [None, 16])
 def test_batched_equals_one_by_one(optimizer: Any, batch_size: int | None) -> None:
@@ -42,12 +55,8 @@ def test_batched_equals_one_by_one(optimizer: Any, batch_size: int | None) -> No
     bm = BatchedMLP(3, seed=2, dtype=torch.float64)
     hb = train_batched(bm, train_set, test_set, cfg, progress=False)
     assert hb.train_loss.shape == (3, 4)
-    singles, hists = [], []
-    for s in range(3):
-        net = mlp(seed=2 + s, dtype=torch.float64)
-        hists.append(train(net, train_set, test_set, dataclasses.replace(cfg, seed=7 + s),
-                           progress=False))
-        singles.append(net)
+    singles, hists = _train_each(lambda s: mlp(seed=2 + s, dtype=torch.float64),
+                                 [(train_set, test_set)] * 3, cfg)
     _assert_same(bm, hb, singles, hists)
 
 
@@ -58,12 +67,8 @@ def test_batched_per_copy_data_equals_one_by_one() -> None:
     cfg = TrainConfig(epochs=3, lr=0.02, batch_size=16)
     bm = BatchedMLP(2, dtype=torch.float64)
     hb = train_batched(bm, (x, y), (x, y), cfg, progress=False)
-    singles, hists = [], []
-    for s in range(2):
-        net = mlp(seed=s, dtype=torch.float64)
-        hists.append(train(net, sets[s], sets[s], dataclasses.replace(cfg, seed=s),
-                           progress=False))
-        singles.append(net)
+    singles, hists = _train_each(lambda s: mlp(seed=s, dtype=torch.float64),
+                                 [(d, d) for d in sets], cfg)
     _assert_same(bm, hb, singles, hists)
 
 
@@ -204,9 +209,10 @@ def test_batched_autograd_fallback_equals_one_by_one(activation: Any) -> None:
     cfg = TrainConfig(epochs=2, lr=0.02, batch_size=16, seed=4)
     bm = BatchedMLP(2, (12, 6, 2), activation=activation, dtype=torch.float64, seed=3)
     hb = train_batched(bm, (x, y), None, cfg, progress=False)
-    for s in range(2):
-        net = mlp((12, 6, 2), activation=activation, seed=3 + s, dtype=torch.float64)
-        h = train(net, (x, y), None, dataclasses.replace(cfg, seed=4 + s), progress=False)
+    singles, hists = _train_each(
+        lambda s: mlp((12, 6, 2), activation=activation, seed=3 + s, dtype=torch.float64),
+        [((x, y), None)] * 2, cfg)
+    for s, (net, h) in enumerate(zip(singles, hists, strict=True)):
         for p_ref, p_b in zip(net.parameters(), bm.member(s).parameters(), strict=True):
             torch.testing.assert_close(p_b, p_ref, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(hb.member(s).train_loss, h.train_loss, rtol=1e-10)

@@ -531,13 +531,6 @@ def analyze_cmd(name: str, out_dir: str, quick: bool, seed: int, as_json: bool) 
 
 # ------------------------------------------------------------------------------- reproduce
 
-def _load_claims() -> dict[str, Any]:
-    """The registry with the built-in claims of both papers loaded."""
-    from infoplane.reproduce.registry import load_builtin
-
-    return load_builtin()
-
-
 @cli.command("reproduce")
 @click.argument("claims", nargs=-1)
 @click.option("--quick/--full", default=True, show_default=True,
@@ -568,7 +561,9 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     from infoplane.reproduce.report import write_report
 
     state: _State = ctx.find_root().obj
-    registry = _load_claims()
+    from infoplane.reproduce.registry import load_builtin
+
+    registry = load_builtin()
     if list_only:
         for cid, claim in registry.items():
             click.echo(f"{cid:<24} {claim.paper:<15} {claim.section}")

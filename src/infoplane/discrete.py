@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from infoplane._typing import IntArray, Unit
+from infoplane._typing import FloatArray, IntArray, Unit
 from infoplane._validation import fail, finite_array, unit_factor
 
 __all__ = [
@@ -52,8 +52,6 @@ def joint_codes(values: npt.ArrayLike, name: str = "values") -> IntArray:
         arr = arr[:, None]
     if arr.ndim != 2:
         raise fail(name, "a 1-D or 2-D array of codes", arr, f"(shape {arr.shape})")
-    if arr.shape[0] == 0:
-        raise fail(name, "non-empty", arr)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
             raise fail(name, "integer codes (finite, integral values)", arr)
@@ -92,20 +90,30 @@ def entropy_from_counts(counts: npt.ArrayLike, *, unit: Unit = "nats") -> float:
     2.0
     """
     c = finite_array("counts", counts).ravel()
-    if np.any(c < 0):
-        raise fail("counts", "non-negative", float(c.min()))
-    total = c.sum()
-    if total <= 0:
-        raise fail("counts", "not all zero", c)
-    p = c[c > 0] / total
+    p = _probabilities("counts", c, "non-negative")[c > 0]
     return float(-np.sum(p * np.log(p))) / unit_factor(unit)
 
 
-def _h_codes(codes: IntArray) -> float:
+def _probabilities(name: str, counts: FloatArray, nonneg: str) -> FloatArray:
+    """``counts / counts.sum()`` of a validated count table: ``nonneg`` names the sign rule."""
+    if np.any(counts < 0):
+        raise fail(name, nonneg, float(counts.min()))
+    total = counts.sum()
+    if total <= 0:
+        raise fail(name, "not all zero", counts)
+    return counts / total
+
+
+def _h_k_codes(codes: IntArray) -> tuple[float, int]:
+    """Plug-in entropy of codes and K, the number of distinct observed codes."""
     counts = np.bincount(codes)
     counts = counts[counts > 0]
     n = codes.size
-    return float(np.log(n) - np.dot(counts, np.log(counts)) / n)
+    return float(np.log(n) - np.dot(counts, np.log(counts)) / n), int(counts.size)
+
+
+def _h_codes(codes: IntArray) -> float:
+    return _h_k_codes(codes)[0]
 
 
 def entropy(values: npt.ArrayLike, *, unit: Unit = "nats") -> float:
@@ -165,13 +173,7 @@ def mutual_information_from_table(table: npt.ArrayLike, *, unit: Unit = "nats") 
     >>> mutual_information_from_table([[1, 0], [0, 1]], unit="bits")
     1.0
     """
-    t = finite_array("table", table, ndim=2)
-    if np.any(t < 0):
-        raise fail("table", "non-negative counts", float(t.min()))
-    total = t.sum()
-    if total <= 0:
-        raise fail("table", "not all zero", t)
-    p = t / total
+    p = _probabilities("table", finite_array("table", table, ndim=2), "non-negative counts")
     pa = p.sum(axis=1, keepdims=True)
     pb = p.sum(axis=0, keepdims=True)
     mask = p > 0
@@ -188,5 +190,5 @@ def miller_madow(values: npt.ArrayLike, *, unit: Unit = "nats") -> float:
     0.943147
     """
     codes = joint_codes(values)
-    k = int(np.unique(codes).size)
-    return (_h_codes(codes) + (k - 1) / (2.0 * codes.size)) / unit_factor(unit)
+    h, k = _h_k_codes(codes)
+    return (h + (k - 1) / (2.0 * codes.size)) / unit_factor(unit)

@@ -69,12 +69,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from infoplane._io import write_json
+from infoplane._io import jsonable, write_json
 from infoplane._typing import FloatArray
 from infoplane._validation import as_int, fail
 from infoplane.datasets import Dataset, gaussian_random_labels, twelve_bit
 from infoplane.estimators import KDE, Binning
-from infoplane.models import BatchedMLP
+from infoplane.models import TISHBY_WIDTHS, BatchedMLP
 from infoplane.plane import InfoPlane
 from infoplane.schedules import Schedule, explicit, log2
 from infoplane.store import RunStore
@@ -86,7 +86,6 @@ ExperimentName = Literal["tishby", "saxe-relu", "saxe-gaussian"]
 #: The experiments :func:`run_experiment` knows.
 EXPERIMENTS: tuple[str, ...] = get_args(ExperimentName)
 
-_WIDTHS = (12, 10, 7, 5, 4, 3, 2)
 _FULL_EPOCHS = 8000
 _QUICK_EPOCHS = 1000
 _FULL_POINTS = 400
@@ -307,14 +306,13 @@ def _accuracy(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor) -> np.ndarray
 def _train(s: _Settings, sched: Schedule, todo: list[int], run_dirs: list[Path],
            data: tuple[Dataset, Dataset, Dataset], progress: bool) -> None:
     full, tr, te = data
-    model = BatchedMLP(s.seeds, _WIDTHS, activation=s.activation,  # type: ignore[arg-type]
+    model = BatchedMLP(s.seeds, TISHBY_WIDTHS, activation=s.activation,  # type: ignore[arg-type]
                        seed=s.seed)
     x_probe = torch.from_numpy(full.x)
     x_tr, y_tr = torch.from_numpy(tr.x), torch.from_numpy(tr.y)
     x_te, y_te = torch.from_numpy(te.x), torch.from_numpy(te.y)
-    names = [*(f"act{i}" for i in range(1, len(_WIDTHS) - 1)), "softmax"]
-    shapes = {n: (full.n_samples, w) for n, w in zip(names, _WIDTHS[1:], strict=True)}
-    shapes["softmax"] = (full.n_samples, _WIDTHS[-1])
+    names = [*(f"act{i}" for i in range(1, len(TISHBY_WIDTHS) - 1)), "softmax"]
+    shapes = {n: (full.n_samples, w) for n, w in zip(names, TISHBY_WIDTHS[1:], strict=True)}
     stores = {}
     for k in todo:
         st = RunStore.create(run_dirs[k], layers=shapes, schedule=sched, overwrite=True,
@@ -352,24 +350,7 @@ def _plane(store: RunStore, key: str, steps: np.ndarray | None) -> InfoPlane:
         warnings.filterwarnings("ignore", message=".*at its ceiling", category=UserWarning)
         if key == "binning_fixed_artefact":
             warnings.filterwarnings("ignore", message=".*outside bounds", category=UserWarning)
-        return _plane_inner(store, key, steps)
-
-
-def _plane_inner(store: RunStore, key: str, steps: np.ndarray | None) -> InfoPlane:
-    est = _estimator(key)
-    if steps is None:
-        return InfoPlane.compute(store, est)
-    _, labels = store.load_probes()
-    assert labels is not None
-    layers = tuple(store.layers)
-    ixt = np.empty((steps.size, len(layers)))
-    ity = np.empty_like(ixt)
-    for j, name in enumerate(layers):
-        acts = np.stack([store.load(int(t), name) for t in steps])
-        ixt[:, j], ity[:, j] = est.plane_many(acts.reshape(acts.shape[0], acts.shape[1], -1),
-                                              labels)
-    return InfoPlane(steps=steps, layers=layers, ixt=ixt, ity=ity, unit=est.unit,
-                     estimator=repr(est), meta={"run": str(store.path)})
+        return InfoPlane.compute(store, _estimator(key), steps=steps)
 
 
 def _subsample(steps: Iterable[int], k: int) -> np.ndarray:
@@ -491,8 +472,9 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
     train_s = time.perf_counter() - t0 if todo else 0.0
 
     stores = [RunStore.open(d) for d in run_dirs]
-    acc_tr = np.array([st.extras(s.epochs)["train_accuracy"] for st in stores])
-    acc_te = np.array([st.extras(s.epochs)["test_accuracy"] for st in stores])
+    final = [st.extras(s.epochs) for st in stores]
+    acc_tr = np.array([e["train_accuracy"] for e in final])
+    acc_te = np.array([e["test_accuracy"] for e in final])
 
     planes: dict[str, Path] = {}
     figures: list[Path] = []
@@ -526,7 +508,7 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
                        for j, la in enumerate(agg.layers)},
         }
 
-    settings: dict[str, Any] = {**asdict(s), "widths": list(_WIDTHS),
+    settings: dict[str, Any] = {**asdict(s), "widths": list(TISHBY_WIDTHS),
                                 "n_recorded_steps": len(sched),
                                 "recorded_layers": list(stores[0].layers),
                                 "probe_inputs": int(data[0].n_samples),
@@ -550,7 +532,7 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
                   "figures": [str(p) for p in figures],
                   "runs": [str(p) for p in run_dirs]},
     }
-    summary_path = write_json(root / "summary.json", _finite(summary))
+    summary_path = write_json(root / "summary.json", jsonable(summary))
     return ExperimentResult(
         name=name, out=root, summary_path=summary_path, run_dirs=tuple(run_dirs),
         planes=planes, figures=tuple(figures), compression=compression,
@@ -558,13 +540,3 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
         resumed_seeds=tuple(resumed), training_seconds=train_s, mi_seconds=mi_s,
         settings=settings)
 
-
-def _finite(obj: Any) -> Any:
-    """Replace non-finite floats by None so the JSON stays strict."""
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj

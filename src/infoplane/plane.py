@@ -22,6 +22,7 @@ from infoplane._typing import FloatArray, Unit
 from infoplane._validation import check_unit, fail, unit_factor
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
     import pandas as pd
 
     from infoplane.estimators.base import Estimator
@@ -66,7 +67,8 @@ class InfoPlane:
     # ------------------------------------------------------------------ construction
     @classmethod
     def compute(cls, run: Any, estimator: Estimator, *, layers: Sequence[str] | None = None,
-                unit: Unit | None = None, progress: bool = False) -> InfoPlane:
+                unit: Unit | None = None, progress: bool = False,
+                steps: npt.ArrayLike | None = None) -> InfoPlane:
         """Evaluate ``estimator.plane_many`` on every recorded step of a run directory.
 
         Parameters
@@ -81,6 +83,9 @@ class InfoPlane:
             Defaults to the estimator's unit.
         progress : bool
             A tqdm bar over layers.
+        steps : array of int, optional
+            Evaluate only these completed steps (in the given order). Default: every
+            completed step.
         """
         from infoplane.store import RunStore
 
@@ -90,11 +95,11 @@ class InfoPlane:
         if unknown:
             raise fail("layers", f"recorded layers of the run ({', '.join(store.layers)})",
                        unknown)
-        _, labels = store.load_probes()
+        labels = store.load_labels()
         if labels is None:
             raise ValueError(f"`run` must have been recorded with labels, got none in "
                              f"{store.path}.")
-        steps = np.asarray(store.completed_steps(), dtype=np.int64)
+        steps = np.asarray(store.completed_steps() if steps is None else steps, dtype=np.int64)
         if steps.size == 0:
             raise ValueError(f"`run` must hold at least one recorded step, got none in "
                              f"{store.path}.")
@@ -103,9 +108,7 @@ class InfoPlane:
         from tqdm.auto import tqdm
 
         for j, name in enumerate(tqdm(names, disable=not progress, desc="plane", unit="layer")):
-            got_steps, acts = store.load_layer(name)
-            if not np.array_equal(np.asarray(got_steps), steps):
-                raise RuntimeError(f"layer {name!r} is missing steps in {store.path}")
+            _, acts = store.load_layer(name, steps)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 a, b = estimator.plane_many(acts.reshape(acts.shape[0], acts.shape[1], -1),

@@ -376,7 +376,8 @@ class Recorder:
                     f"run has diverged. Recording stopped; the {len(store)} steps recorded so "
                     f"far are kept in {str(store.path)!r}."
                 )
-        store.append(step, bufs, extras=self._extras(step))
+        # bufs are in the storage dtype and were checked just above
+        store.append(step, bufs, extras=self._extras(step), check_finite=False)
         return True
 
     def _extras(self, step: int) -> dict[str, Any]:

@@ -51,7 +51,7 @@ from typing import IO, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from infoplane._io import atomic_write, write_json
+from infoplane._io import atomic_write, jsonable, write_json
 from infoplane._validation import as_int, choice, fail
 from infoplane.schedules import Schedule
 
@@ -373,6 +373,8 @@ class RunStore:
         step: int,
         arrays: Mapping[str, npt.ArrayLike],
         extras: Mapping[str, Any] | None = None,
+        *,
+        check_finite: bool = True,
     ) -> None:
         """Write one step atomically (layer files first, the commit record last).
 
@@ -386,6 +388,10 @@ class RunStore:
         extras : mapping, optional
             JSON-serialisable per-step data (gradient statistics, weight norms) kept in the
             commit record; non-finite floats are stored as ``null``.
+        check_finite : bool, default True
+            Check that the cast arrays are finite. Pass ``False`` only when the caller has
+            already checked the arrays in the storage dtype (as :class:`infoplane.Recorder`
+            does).
 
         Raises
         ------
@@ -409,11 +415,11 @@ class RunStore:
             if arr.shape != self._layers[name]:
                 raise fail(f"arrays[{name!r}]", f"of shape {self._layers[name]}", arr,
                            f"(it has shape {arr.shape})")
-            if not np.isfinite(arr).all():
+            if check_finite and not np.isfinite(arr).all():
                 raise fail(f"arrays[{name!r}]", f"finite in {self._dtype} at step {step}", arr)
             cast[name] = arr
         record = {"step": step, "layers": {k: list(v.shape) for k, v in cast.items()},
-                  "extras": _jsonable(dict(extras or {}))}
+                  "extras": jsonable(dict(extras or {}))}
         d = self._step_dir(step)
         if d.exists():  # a partial leftover from a crashed writer: start afresh
             shutil.rmtree(d)
@@ -442,18 +448,14 @@ class RunStore:
         xa = np.asarray(x)
         if xa.dtype == object:
             raise fail("x", "a numeric array", xa)
-        atomic_write(self.path / "probe_x.npy", lambda fh: np.save(fh, xa, allow_pickle=False))
+        atomic_write(self.path / "probe_x.npy", _saver(xa))
         if y is not None:
             ya = np.asarray(y)
             if ya.dtype == object:
                 raise fail("y", "a numeric array", ya)
             if len(ya) != len(xa):
                 raise fail("y", f"of length {len(xa)} (one label per probe input)", ya)
-
-            def write_y(fh: IO[bytes]) -> None:
-                np.save(fh, ya, allow_pickle=False)
-
-            atomic_write(self.path / "probe_y.npy", write_y)
+            atomic_write(self.path / "probe_y.npy", _saver(ya))
 
     # ------------------------------------------------------------------ reading
     def _require(self, step: int, layer: str) -> None:
@@ -516,6 +518,19 @@ class RunStore:
         y = np.load(py, allow_pickle=False) if py.is_file() else None
         return x, y
 
+    def load_labels(self) -> np.ndarray[Any, Any] | None:
+        """The stored probe labels (``None`` if not stored), without reading the inputs.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the run holds no probes (``probe_x.npy``), as :meth:`load_probes`.
+        """
+        if not (self.path / "probe_x.npy").is_file():
+            raise FileNotFoundError(f"`path` must hold probe_x.npy, got {str(self.path)!r}.")
+        py = self.path / "probe_y.npy"
+        return np.load(py, allow_pickle=False) if py.is_file() else None
+
 
 def _saver(arr: np.ndarray[Any, Any]) -> Callable[[IO[bytes]], None]:
     def write(fh: IO[bytes]) -> None:
@@ -523,17 +538,3 @@ def _saver(arr: np.ndarray[Any, Any]) -> Callable[[IO[bytes]], None]:
 
     return write
 
-
-def _jsonable(obj: Any) -> Any:
-    """Recursively turn NumPy scalars/arrays into JSON types; non-finite floats become None."""
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj

@@ -294,6 +294,44 @@ def _history(rows: list[tuple[torch.Tensor, ...]], has_test: bool,
                    cols[3] if has_test else None, np.asarray(logged, dtype=np.int64))
 
 
+def _config(config: TrainConfig | None) -> TrainConfig:
+    """`config`, or the default ``TrainConfig()`` when ``None``; type-checked."""
+    cfg = config if config is not None else TrainConfig()
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(f"`config` must be a TrainConfig, got {type(cfg).__name__}.")
+    return cfg
+
+
+def _fit(model: Any, cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor],
+         test: tuple[torch.Tensor, torch.Tensor] | None, run_epoch: Callable[[], None],
+         callback: Callable[[int, Any], None] | None, progress: bool, desc: str) -> History:
+    """The epoch loop shared by :func:`train` and :func:`train_batched`.
+
+    Evaluates epoch 0 and the scheduled epochs, runs ``run_epoch()`` (one pass of optimiser
+    steps) in train mode, restores the entry mode before each callback and on exit.
+    """
+    was_training = model.training
+    schedule = set(cfg.eval_schedule())
+    rows: list[tuple[torch.Tensor, ...]] = []
+    logged: list[int] = []
+    try:
+        if 0 in schedule:
+            rows.append(_evaluate(model, data, test))
+            logged.append(0)
+        for epoch in _progress(cfg.epochs, progress, desc):
+            model.train()
+            run_epoch()
+            if epoch in schedule:
+                rows.append(_evaluate(model, data, test))
+                logged.append(epoch)
+            model.train(was_training)
+            if callback is not None:
+                callback(epoch, model)
+    finally:
+        model.train(was_training)
+    return _history(rows, test is not None, logged)
+
+
 #: Derivative of an activation from its *output* h (what the manual backward keeps).
 _DERIV_FROM_OUTPUT: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": lambda h: 1.0 - h * h,
@@ -434,43 +472,26 @@ def train(model: nn.Module, train: Data, test: Data | None = None,
     >>> h.train_loss.shape, bool(h.train_loss[-1] < h.train_loss[0])
     ((30,), True)
     """
-    cfg = config if config is not None else TrainConfig()
-    if not isinstance(cfg, TrainConfig):
-        raise TypeError(f"`config` must be a TrainConfig, got {type(cfg).__name__}.")
+    cfg = _config(config)
     dtype = _param_dtype(model)
     x, y = _as_data("train", train, dtype)
     xt_yt = None if test is None else _as_data("test", test, dtype)
     n = x.shape[0]
     bs = cfg.batch_size
     full = bs is None or bs >= n
-    was_training = model.training
     gen = torch.Generator().manual_seed(cfg.seed)
-    schedule = set(cfg.eval_schedule())
-    rows: list[tuple[torch.Tensor, ...]] = []
-    logged: list[int] = []
     with _threads(num_threads):
         opt = _optimizer(model.parameters(), cfg)
-        try:
-            if 0 in schedule:
-                rows.append(_evaluate(model, (x, y), xt_yt))
-                logged.append(0)
-            for epoch in _progress(cfg.epochs, progress, "train"):
-                model.train()
-                batches: Any = [None] if full else torch.randperm(n, generator=gen).split(bs)
-                for idx in batches:
-                    xb, yb = (x, y) if idx is None else (x[idx], y[idx])
-                    opt.zero_grad(set_to_none=True)
-                    F.cross_entropy(model(xb), yb).backward()
-                    opt.step()
-                if epoch in schedule:
-                    rows.append(_evaluate(model, (x, y), xt_yt))
-                    logged.append(epoch)
-                model.train(was_training)
-                if callback is not None:
-                    callback(epoch, model)
-        finally:
-            model.train(was_training)
-    return _history(rows, xt_yt is not None, logged)
+
+        def run_epoch() -> None:
+            batches: Any = [None] if full else torch.randperm(n, generator=gen).split(bs)
+            for idx in batches:
+                xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+                opt.zero_grad(set_to_none=True)
+                F.cross_entropy(model(xb), yb).backward()
+                opt.step()
+
+        return _fit(model, cfg, (x, y), xt_yt, run_epoch, callback, progress, "train")
 
 
 def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
@@ -520,9 +541,7 @@ def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
     """
     if not isinstance(model, BatchedMLP):
         raise TypeError(f"`model` must be a BatchedMLP, got {type(model).__name__}.")
-    cfg = config if config is not None else TrainConfig()
-    if not isinstance(cfg, TrainConfig):
-        raise TypeError(f"`config` must be a TrainConfig, got {type(cfg).__name__}.")
+    cfg = _config(config)
     s_models, n_classes = model.n_models, model.widths[-1]
     dtype = _param_dtype(model)
     x, y = _as_data("train", train, dtype, n_models=s_models, n_classes=n_classes)
@@ -532,12 +551,8 @@ def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
                                                n_classes=n_classes)
     n = x.shape[-2]
     bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
-    schedule = set(cfg.eval_schedule())
     gens = [torch.Generator().manual_seed(cfg.seed + s) for s in range(s_models)]
     manual = _manual_ok(model)
-    was_training = model.training
-    rows: list[tuple[torch.Tensor, ...]] = []
-    logged: list[int] = []
     with _threads(num_threads):
         # one flat buffer for all parameters (the model's parameters become views of it) and
         # one for their gradients: the optimiser then makes a handful of calls per step
@@ -547,32 +562,22 @@ def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
         # epoch fetches both, and the layers run as W @ h (see _manual_grad)
         xy_t = torch.cat([x, F.one_hot(y, n_classes).to(dtype)], dim=-1).transpose(-1, -2)
         xy_t = xy_t.contiguous()
-        try:
-            if 0 in schedule:
-                rows.append(_evaluate(model, (x, y), xt_yt))
-                logged.append(0)
-            for epoch in _progress(cfg.epochs, progress, f"train x{s_models}"):
-                model.train()
-                if bs == n:  # full batch: the data in order, nothing drawn
-                    data = xy_t.expand(s_models, *xy_t.shape[-2:])
-                else:  # each copy's permutation from its own generator, as in `train`
-                    perms = torch.stack([torch.randperm(n, generator=g) for g in gens])
-                    data = torch.gather(xy_t.expand(s_models, *xy_t.shape[-2:]), 2,
-                                        perms.unsqueeze(1).expand(-1, xy_t.shape[-2], -1))
-                for start in range(0, n, bs):
-                    chunk = data[:, :, start:start + bs]  # (S, d + C, b)
-                    xb, yb = chunk[:, :-n_classes], chunk[:, -n_classes:]
-                    if manual:
-                        _manual_grad(model, xb, yb, grads)
-                    else:
-                        _autograd_grad(model, xb, yb, grads)
-                    opt.step()
-                if epoch in schedule:
-                    rows.append(_evaluate(model, (x, y), xt_yt))
-                    logged.append(epoch)
-                model.train(was_training)
-                if callback is not None:
-                    callback(epoch, model)
-        finally:
-            model.train(was_training)
-    return _history(rows, xt_yt is not None, logged)
+
+        def run_epoch() -> None:
+            if bs == n:  # full batch: the data in order, nothing drawn
+                data = xy_t.expand(s_models, *xy_t.shape[-2:])
+            else:  # each copy's permutation from its own generator, as in `train`
+                perms = torch.stack([torch.randperm(n, generator=g) for g in gens])
+                data = torch.gather(xy_t.expand(s_models, *xy_t.shape[-2:]), 2,
+                                    perms.unsqueeze(1).expand(-1, xy_t.shape[-2], -1))
+            for start in range(0, n, bs):
+                chunk = data[:, :, start:start + bs]  # (S, d + C, b)
+                xb, yb = chunk[:, :-n_classes], chunk[:, -n_classes:]
+                if manual:
+                    _manual_grad(model, xb, yb, grads)
+                else:
+                    _autograd_grad(model, xb, yb, grads)
+                opt.step()
+
+        return _fit(model, cfg, (x, y), xt_yt, run_epoch, callback, progress,
+                    f"train x{s_models}")

@@ -63,7 +63,8 @@ import numpy as np
 
 from infoplane._io import write_json
 from infoplane._typing import ArrayLike, FloatArray
-from infoplane._validation import as_float, as_int, fail
+from infoplane._validation import as_float, as_int, choice, fail, positive
+from infoplane.analysis._common import save_figure, verdict
 
 __all__ = [
     "EscapeResult",
@@ -103,7 +104,7 @@ class PowerSchedule:
     beta: float = 0.5
 
     def __post_init__(self) -> None:
-        as_float("a0", self.a0, min_value=0.0, strict_min=True)
+        positive("a0", self.a0)
         as_float("b0", self.b0, min_value=0.0)
         as_float("alpha", self.alpha, min_value=0.0)
         as_float("beta", self.beta, min_value=0.0)
@@ -211,15 +212,14 @@ def paper_bound(m: float, M: float, e0: float, schedule: PowerSchedule, T: int, 
     >>> paper_bound(1.0, 1.0, 1.0, PowerSchedule(), 3).round(3).tolist()
     [1.0, 1.0, 0.75]
     """
-    m = as_float("m", m, min_value=0.0, strict_min=True)
-    M = as_float("M", M, min_value=0.0, strict_min=True)
+    m = positive("m", m)
+    M = positive("M", M)
     if m > M:
         raise fail("M", f">= m = {m:g}", M)
     e0 = as_float("e0", e0, min_value=0.0)
     T = as_int("T", T)
     dim = as_int("dim", dim)
-    if form not in ("recursion", "unrolled", "eq12"):
-        raise fail("form", "one of 'recursion', 'unrolled', 'eq12'", form)
+    choice("form", form, ("recursion", "unrolled", "eq12"))
     t = np.arange(1, T, dtype=float)
     a, b2 = schedule.a(t), schedule.b(t) ** 2
     fac = 1.0 - 2.0 * a * m + a**2 * M**2
@@ -438,7 +438,7 @@ def double_well(height: float = 1.0, tilt: float = 0.0) -> DoubleWell:
     >>> (dw.left, dw.saddle, dw.right, dw.barrier)
     (-1.0, 0.0, 1.0, 2.0)
     """
-    h = positive_float("height", height)
+    h = positive("height", height)
     c = as_float("tilt", tilt)
     roots = np.roots([4 * h, 0.0, -4 * h, c])
     real = np.sort(roots[np.abs(roots.imag) < 1e-9].real)
@@ -446,11 +446,6 @@ def double_well(height: float = 1.0, tilt: float = 0.0) -> DoubleWell:
         raise fail("tilt", f"small enough to keep two wells (|c| < {8 * h / 3**1.5:.4g})", tilt)
     left, sad, right = (round(float(r), 12) + 0.0 for r in real)
     return DoubleWell(h, c, left, sad, right)
-
-
-def positive_float(name: str, value: Any) -> float:
-    """A finite float > 0."""
-    return as_float(name, value, min_value=0.0, strict_min=True)
 
 
 def kramers_time(well: DoubleWell, a: float, b: float) -> float:
@@ -463,8 +458,8 @@ def kramers_time(well: DoubleWell, a: float, b: float) -> float:
     >>> round(kramers_time(double_well(), 0.01, math.sqrt(0.02 * 0.25)), 1)
     6064.3
     """
-    a = positive_float("a", a)
-    b = positive_float("b", b)
+    a = positive("a", a)
+    b = positive("b", b)
     t_eff = b * b / (2 * a)
     pref = 2 * math.pi / math.sqrt(well.curv(well.left) * abs(well.curv(well.saddle)))
     return pref * math.exp(well.barrier / t_eff) / a
@@ -499,8 +494,8 @@ def escape_times(well: DoubleWell, a: float, b: float, n_chains: int, max_steps:
     >>> r.censored, bool(r.mean > 10)
     (0, True)
     """
-    a = positive_float("a", a)
-    b = positive_float("b", b)
+    a = positive("a", a)
+    b = positive("b", b)
     n_chains = as_int("n_chains", n_chains)
     max_steps = as_int("max_steps", max_steps)
     rng = np.random.default_rng(seed)
@@ -540,10 +535,6 @@ def _escape_times_loop(well: DoubleWell, a: float, b: float, n_chains: int, max_
 def _fit_line(x: FloatArray, y: FloatArray) -> tuple[float, float]:
     slope, icpt = np.polyfit(x, y, 1)
     return float(slope), float(icpt)
-
-
-def _verdict(claim: str, holds: str, why: str) -> dict[str, str]:
-    return {"claim": claim, "holds": holds, "why": why}
 
 
 def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]:
@@ -618,9 +609,7 @@ def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]
     ax.set_ylabel("E‖w_t − w*‖² (squared parameter units)")
     ax.set_title("Noisy GD on ½wᵀHw, a_t=1/t, b_t=1/√t (λ = 1, 2)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "dynamics_quadratic.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "dynamics_quadratic.png", 120)
 
     # --- logistic regression --------------------------------------------------------------------
     g, w_star, hl = logistic_problem(200, 2, seed=seed)
@@ -659,32 +648,30 @@ def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]
     ax.set_ylabel("mean escape time (steps of size a)")
     ax.set_title(f"Double-well escape, a = {a:g}, {n_esc} chains")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "dynamics_escape.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "dynamics_escape.png", 120)
 
     bound_ok = bool(np.all(rec_d >= exact * (1 - 1e-12)))
     bound1_ok = bool(np.all(rec_1 >= exact * (1 - 1e-12)))
     verdicts = [
-        _verdict("Recursion (9)-(10) bounds E||w_t - w*||^2",
-                 "holds with caveats" if bound_ok and not bound1_ok else
-                 ("holds" if bound_ok else "does not hold"),
-                 f"with + d b_t^2 it bounds the exact value at all {T} steps: {bound_ok}; "
-                 f"as written (+ b_t^2, d = {d}) it bounds it: {bound1_ok}."),
-        _verdict("Unrolled (10)/(12): E <= Π(...)E_1 + Σ b_s^2",
-                 "does not hold" if fail_ratio > 1 else "holds",
-                 f"for λ in [1, 10], w_1 = w*, the exact value exceeds it by a factor up to "
-                 f"{fail_ratio:.3g} (early factors 1 - 2m/t + M²/t² > 1)."),
-        _verdict("E||w_t - w*||^2 -> 0 'linearly fast' under a_t = 1/t, b_t = 1/sqrt(t)",
-                 "does not hold" if tail > 0.5 * limit else "holds",
-                 f"exact E at t = {T} is {tail:.4g}, the predicted limit Σ 1/(2λ_i) = {limit:.4g};"
-                 f" MC agrees within max |z| = {float(z.max()):.2f} standard errors; with b_t = 1/t"
-                 f" it is {float(conv[-1]):.3g}."),
-        _verdict("Escape time is exponential in barrier/noise (Kramers)",
-                 "holds" if abs(slope - 1) < 0.15 and max_factor < 2 else
-                 ("holds with caveats" if abs(slope - 1) < 0.3 else "does not hold"),
-                 f"slope of log(mean steps) vs ΔF/T_eff = {slope:.3f} (Kramers 1); measured/Kramers"
-                 f" within a factor {max_factor:.2f} at a = {a:g}."),
+        verdict("Recursion (9)-(10) bounds E||w_t - w*||^2",
+                "holds with caveats" if bound_ok and not bound1_ok else
+                ("holds" if bound_ok else "does not hold"),
+                f"with + d b_t^2 it bounds the exact value at all {T} steps: {bound_ok}; "
+                f"as written (+ b_t^2, d = {d}) it bounds it: {bound1_ok}."),
+        verdict("Unrolled (10)/(12): E <= Π(...)E_1 + Σ b_s^2",
+                "does not hold" if fail_ratio > 1 else "holds",
+                f"for λ in [1, 10], w_1 = w*, the exact value exceeds it by a factor up to "
+                f"{fail_ratio:.3g} (early factors 1 - 2m/t + M²/t² > 1)."),
+        verdict("E||w_t - w*||^2 -> 0 'linearly fast' under a_t = 1/t, b_t = 1/sqrt(t)",
+                "does not hold" if tail > 0.5 * limit else "holds",
+                f"exact E at t = {T} is {tail:.4g}, the predicted limit Σ 1/(2λ_i) = {limit:.4g};"
+                f" MC agrees within max |z| = {float(z.max()):.2f} standard errors; with b_t = 1/t"
+                f" it is {float(conv[-1]):.3g}."),
+        verdict("Escape time is exponential in barrier/noise (Kramers)",
+                "holds" if abs(slope - 1) < 0.15 and max_factor < 2 else
+                ("holds with caveats" if abs(slope - 1) < 0.3 else "does not hold"),
+                f"slope of log(mean steps) vs ΔF/T_eff = {slope:.3f} (Kramers 1); measured/Kramers"
+                f" within a factor {max_factor:.2f} at a = {a:g}."),
     ]
     result: dict[str, Any] = {
         "quick": quick, "seed": seed,

@@ -70,6 +70,7 @@ from scipy.special import expit, log_expit
 from infoplane._io import write_json
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail, finite_array, positive
+from infoplane.analysis._common import save_figure, verdict
 
 __all__ = [
     "A_CONST",
@@ -247,9 +248,14 @@ def svm_crosscheck(x: Any, y: Any) -> dict[str, float]:
     >>> svm_crosscheck(x, [1, 1, -1, -1])["angle"] < 1e-4
     True
     """
+    return _crosscheck(x, y)[0]
+
+
+def _crosscheck(x: Any, y: Any) -> tuple[dict[str, float], tuple[FloatArray, float]]:
+    """:func:`svm_crosscheck`'s numbers and the QP solution ``(w_unit, margin)`` itself."""
     wq, gq = hard_margin_svm(x, y, method="qp")
     ws, gs = hard_margin_svm(x, y, method="sklearn")
-    return {"angle": angle(wq, ws), "margin_qp": gq, "margin_sklearn": gs}
+    return {"angle": angle(wq, ws), "margin_qp": gq, "margin_sklearn": gs}, (wq, gq)
 
 
 def separable_data(n: int = 200, d: int = 2, *, gap: float = 0.2, seed: int = 0,
@@ -267,7 +273,7 @@ def separable_data(n: int = 200, d: int = 2, *, gap: float = 0.2, seed: int = 0,
     """
     n = as_int("n", n, min_value=2)
     d = as_int("d", d, min_value=1)
-    gap = as_float("gap", gap, min_value=0.0, strict_min=True)
+    gap = positive("gap", gap)
     rng = np.random.default_rng(as_int("seed", seed, min_value=0))
     w_star = rng.standard_normal(d)
     w_star /= np.linalg.norm(w_star)
@@ -426,7 +432,8 @@ def _schedule(steps: int, record_every: int | None) -> IntArray:
 def train_logistic(x: Any, y: Any, *, method: Method = "gd", lr: float = 1.0,
                    steps: int = 10_000, batch_size: int = 1, seed: int = 0,
                    record_every: int | None = None, alpha: float = 1.0,
-                   w0: Any | None = None) -> Trace:
+                   w0: Any | None = None,
+                   svm: tuple[FloatArray, float] | None = None) -> Trace:
     """GD or SGD on the logistic loss ``mean log(1 + exp(−y wᵀx))`` from ``w0`` (default 0).
 
     Parameters
@@ -451,6 +458,9 @@ def train_logistic(x: Any, y: Any, *, method: Method = "gd", lr: float = 1.0,
         ``α`` of the objective (23).
     w0 : array or None
         Initial weights (zeros by default).
+    svm : (array, float) or None
+        ``hard_margin_svm(x, y)`` when the caller has already solved it (it is then not solved
+        again, nor is separability re-checked); ``None`` solves it here.
 
     Returns
     -------
@@ -479,7 +489,7 @@ def train_logistic(x: Any, y: Any, *, method: Method = "gd", lr: float = 1.0,
     w = np.zeros(d) if w0 is None else finite_array("w0", w0, ndim=1).copy()
     if w.shape[0] != d:
         raise fail("w0", f"of length {d}", w)
-    w_svm, g_svm = hard_margin_svm(xa, ya)
+    w_svm, g_svm = hard_margin_svm(xa, ya) if svm is None else svm
     zx = ya[:, None] * xa
     ex2 = float(np.mean(np.sum(xa * xa, axis=1)))
     rec = set(_schedule(steps, record_every).tolist())
@@ -650,7 +660,7 @@ def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int
 
     def log(t: int, a: torch.nn.Sequential, b: torch.nn.Sequential) -> None:
         la, ma = measure(a)
-        lb, mb = measure(b)
+        lb, mb = (la, ma) if b is a else measure(b)
         rec_steps.append(t)
         loss_s.append(la)
         marg_s.append(ma)
@@ -686,10 +696,6 @@ def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int
 Verdict = dict[str, str]
 
 
-def _verdict(claim: str, holds: str, why: str) -> Verdict:
-    return {"claim": claim, "holds": holds, "why": why}
-
-
 def _direction_verdict(tr: Trace, name: str) -> Verdict:
     early = tr.angle[(tr.steps > 0) & (tr.steps <= max(1, tr.steps[-1] // 100))]
     first = float(np.max(early)) if early.size else float(tr.angle[-1])
@@ -701,10 +707,10 @@ def _direction_verdict(tr: Trace, name: str) -> Verdict:
            f"final normalised margin "
            f"{tr.margin[-1]:.4g} vs SVM margin {tr.svm_margin:.4g}")
     if last < 0.05 and last < 0.5 * first:
-        return _verdict(claim, "holds", why)
+        return verdict(claim, "holds", why)
     if last < first:
-        return _verdict(claim, "holds with caveats", why + " (decreasing but not yet < 0.05 rad)")
-    return _verdict(claim, "does not hold", why)
+        return verdict(claim, "holds with caveats", why + " (decreasing but not yet < 0.05 rad)")
+    return verdict(claim, "does not hold", why)
 
 
 def _rate_verdict(tr: Trace) -> Verdict:
@@ -714,11 +720,11 @@ def _rate_verdict(tr: Trace) -> Verdict:
            "(-1 for 1/log t); ‖w_t‖ grows by "
            f"{wnorm_rate(tr):.3g} per unit of log t (1/γ_svm = {1 / tr.svm_margin:.3g})")
     if not math.isfinite(slope) or slope >= 0:
-        return _verdict(claim, "does not hold", why)
+        return verdict(claim, "does not hold", why)
     if -1.5 <= slope <= -0.5:
-        return _verdict(claim, "holds", why)
-    return _verdict(claim, "holds with caveats",
-                    why + " (decreasing, but the fitted exponent is off -1 over this range)")
+        return verdict(claim, "holds", why)
+    return verdict(claim, "holds with caveats",
+                   why + " (decreasing, but the fitted exponent is off -1 over this range)")
 
 
 def _bound_verdicts(tr: Trace, n_points: int) -> list[Verdict]:
@@ -728,25 +734,25 @@ def _bound_verdicts(tr: Trace, n_points: int) -> list[Verdict]:
     viol14 = mi > t["rhs14"] + 1e-12
     if viol14.any():
         i = int(np.argmax(viol14))
-        out.append(_verdict(
+        out.append(verdict(
             "(14) I(X;Ỹ) <= 2(Var p(ỹ) + Var p(ỹ|x))", "does not hold",
             f"violated at {int(viol14.sum())}/{len(mi)} recorded steps, first at step "
             f"{int(tr.steps[i])} (I = {mi[i]:.4g} > {t['rhs14'][i]:.4g}); at the end I = "
             f"{mi[-1]:.4g} nats vs RHS {t['rhs14'][-1]:.3g}: both variances -> 0 as σ(wᵀx) "
             "saturates while I -> H(Ỹ) ≈ log 2"))
     else:
-        out.append(_verdict("(14) I(X;Ỹ) <= 2(Var p(ỹ) + Var p(ỹ|x))", "holds",
-                            "no violation at any recorded step"))
+        out.append(verdict("(14) I(X;Ỹ) <= 2(Var p(ỹ) + Var p(ỹ|x))", "holds",
+                           "no violation at any recorded step"))
     n_neg = int(t["taylor17_violations"].max())
     n_sq = int(t["taylor17_sq_violations"].max())
-    out.append(_verdict(
+    out.append(verdict(
         "(17) σ(wᵀx) <= 1/2 + wᵀx/4 (first-order Taylor step)",
         "does not hold" if n_neg > 0 else "holds",
         f"fails for up to {n_neg} of the {n_points} points at a recorded step, every one with "
         f"wᵀx < 0 (σ is convex for z < 0, so it lies above its tangent); the squared form "
         f"(σ − 1/2)² <= z²/16 that (18) actually needs failed {n_sq} times"))
     v18 = (t["rhs16"] > t["rhs18"] + 1e-12).sum() + (mi > t["rhs18"] + 1e-12).sum()
-    out.append(_verdict(
+    out.append(verdict(
         "(16)-(18) chain: 2(Var p(ỹ) + 1/4 + 3 E(σ−1/2)²) <= 2(Var p(ỹ) + 1/4 + 3/16 E(wᵀx)²)",
         "holds" if v18 == 0 else "does not hold",
         f"{int(v18)} violations; note (16) bounds the second moment E[p(Ỹ|X)²] >= 1/4, not the "
@@ -759,11 +765,11 @@ def _bound_verdicts(tr: Trace, n_points: int) -> list[Verdict]:
              f"log 2 (so the bound is vacuous, as I <= log 2 always) at {frac_vac:.0%} of "
              f"recorded steps; final RHS/I = {ratio:.3g}")
     if v19.any():
-        out.append(_verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "does not hold", why19))
+        out.append(verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "does not hold", why19))
     elif frac_vac > 0.5:
-        out.append(_verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "holds with caveats", why19))
+        out.append(verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "holds with caveats", why19))
     else:
-        out.append(_verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "holds", why19))
+        out.append(verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "holds", why19))
     obj = t["objective23"]
     imin = int(np.argmin(obj))
     claim23 = "(23) GD's path minimises the bound A + B‖w‖² − α Σ log(|σ − 1/2| + 1/2)"
@@ -771,9 +777,9 @@ def _bound_verdicts(tr: Trace, n_points: int) -> list[Verdict]:
              f"{obj[-1]:.4g} at the end: B‖w‖² grows with ‖w‖ ~ log t while the log term "
              "saturates at 0; (23) also ignores the labels")
     if obj[-1] > obj[imin] + 1e-9:
-        out.append(_verdict(claim23, "does not hold", why23))
+        out.append(verdict(claim23, "does not hold", why23))
     else:
-        out.append(_verdict(claim23, "holds", why23))
+        out.append(verdict(claim23, "holds", why23))
     return out
 
 
@@ -790,14 +796,14 @@ def _switch_verdict(s: dict[str, float]) -> Verdict:
     ctrl = s["margin_end_gd_control"]
     beats = s["margin_end_sgd_mean_last5"] > ctrl + 0.05 * abs(ctrl)  # > 5 % better than GD
     if jump and grows and beats:
-        return _verdict(claim, "holds", why)
+        return verdict(claim, "holds", why)
     if grows:
         extra = [] if jump else ["no loss jump > 5 %"]
         if not beats:
             extra.append("continuing GD grows the margin within 5 % as much, so the growth "
                          "is not clearly due to SGD")
-        return _verdict(claim, "holds with caveats", why + " (" + "; ".join(extra) + ")")
-    return _verdict(claim, "does not hold", why)
+        return verdict(claim, "holds with caveats", why + " (" + "; ".join(extra) + ")")
+    return verdict(claim, "does not hold", why)
 
 
 def _figures(out: Path, gd: Trace, sgd: Trace, sw: SwitchResult) -> list[str]:
@@ -818,10 +824,7 @@ def _figures(out: Path, gd: Trace, sgd: Trace, sw: SwitchResult) -> list[str]:
     ax.set_ylabel("angle to hard-margin SVM direction (rad)")
     ax.set_title("Logistic regression: direction → max-margin (Claim 2.2)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "margin_angle.png", dpi=100)
-    plt.close(fig)
-    names.append("margin_angle.png")
+    names.append(save_figure(fig, out, "margin_angle.png", 100))
 
     fig, ax = plt.subplots(figsize=(6, 4))
     m = gd.steps > 0
@@ -836,10 +839,7 @@ def _figures(out: Path, gd: Trace, sgd: Trace, sw: SwitchResult) -> list[str]:
     ax.set_ylabel("nats")
     ax.set_title("Both sides of (19) and the intermediate bounds (GD)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "margin_bound.png", dpi=100)
-    plt.close(fig)
-    names.append("margin_bound.png")
+    names.append(save_figure(fig, out, "margin_bound.png", 100))
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
     a1.semilogy(sw.steps, sw.loss, label="GD then SGD")
@@ -854,10 +854,7 @@ def _figures(out: Path, gd: Trace, sgd: Trace, sw: SwitchResult) -> list[str]:
     a2.set_ylabel("last-layer normalised margin")
     a1.set_title("Loss around the GD → SGD switch")
     a2.set_title("Last-layer feature margin around the switch")
-    fig.tight_layout()
-    fig.savefig(out / "margin_switch.png", dpi=100)
-    plt.close(fig)
-    names.append("margin_switch.png")
+    names.append(save_figure(fig, out, "margin_switch.png", 100))
     return names
 
 
@@ -894,9 +891,10 @@ def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]
     x, y = separable_data(200, 2, gap=0.2, seed=seed)
     # Stretch one axis so the first GD step (along mean y·x) is not already the SVM direction.
     x = x * np.array([1.0, 4.0])
-    svm = svm_crosscheck(x, y)
-    gd = train_logistic(x, y, method="gd", lr=1.0, steps=steps, seed=seed)
-    sgd = train_logistic(x, y, method="sgd", lr=1.0, steps=steps, batch_size=1, seed=seed)
+    svm, solved = _crosscheck(x, y)  # the QP SVM is solved once and shared by GD and SGD
+    gd = train_logistic(x, y, method="gd", lr=1.0, steps=steps, seed=seed, svm=solved)
+    sgd = train_logistic(x, y, method="sgd", lr=1.0, steps=steps, batch_size=1, seed=seed,
+                         svm=solved)
     sw = gd_then_sgd(steps=300 if quick else 2500, seed=seed,
                      record_every=10 if quick else 25)
     ssum = sw.summary()

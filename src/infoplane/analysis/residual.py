@@ -48,7 +48,8 @@ from torch import nn
 
 from infoplane._io import write_json
 from infoplane._typing import FloatArray
-from infoplane._validation import as_int, fail, positive
+from infoplane._validation import as_int, choice, fail, positive
+from infoplane.analysis._common import save_figure
 from infoplane.schedules import Schedule, log2
 
 __all__ = [
@@ -502,8 +503,7 @@ def make_unit(variant: Variant, c_in: int, c_out: int, stride: int = 1) -> Resid
     >>> [type(m).__name__ for m in make_unit("full_preact", 4, 4).inner]
     ['BatchNorm2d', 'ReLU', 'Conv2d', 'BatchNorm2d', 'ReLU', 'Conv2d']
     """
-    if variant not in VARIANTS:
-        raise fail("variant", f"one of {', '.join(map(repr, VARIANTS))}", variant)
+    choice("variant", variant, VARIANTS)
     c1, c2 = _conv(c_in, c_out, stride), _conv(c_out, c_out)
     layers: list[nn.Module]
     post: nn.Module | None = None
@@ -597,8 +597,6 @@ def resnet_cifar(depth: int = 32, *, width: int = 16, in_channels: int = 3,
     in_channels = as_int("in_channels", in_channels)
     num_classes = as_int("num_classes", num_classes, min_value=2)
     seed = as_int("seed", seed, min_value=0)
-    if variant not in VARIANTS:
-        raise fail("variant", f"one of {', '.join(map(repr, VARIANTS))}", variant)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return ResNetCIFAR(depth, width, in_channels, num_classes, variant)
@@ -660,9 +658,18 @@ def _block_analysis(block: Residual, x: torch.Tensor, *, seed: int, lip_iters: i
     """Lipschitz of L at the probe points, inversion of x + L(x), post-ReLU clamping (float64)."""
     blk = copy.deepcopy(block).double().eval()
     xd = x.double()
-    with torch.no_grad():
-        lx = blk.inner(xd)
-        ratio = _norm(lx) / _norm(xd)
+    # what the branch's first ReLU clamps (Section 3.1, (d) vs (e)), seen on the same pass
+    first_relu = next((m for m in blk.inner.modules() if isinstance(m, nn.ReLU)), None)
+    seen: list[torch.Tensor] = []
+    handle = (None if first_relu is None else
+              first_relu.register_forward_hook(lambda m, a, o: seen.append(o.detach())))
+    try:
+        with torch.no_grad():
+            lx = blk.inner(xd)
+    finally:
+        if handle is not None:
+            handle.remove()
+    ratio = _norm(lx) / _norm(xd)
     est = lipschitz(blk.inner, xd[:lip_points], iters=lip_iters, seed=seed)
     out: dict[str, Any] = {"ratio_eval": ratio, "lipschitz": est.value,
                            "lipschitz_median": float(np.median(est.per_point)),
@@ -691,17 +698,9 @@ def _block_analysis(block: Residual, x: torch.Tensor, *, seed: int, lip_iters: i
                    scaled_reconstruction_error=_norm(rs.x - xd) / _norm(xd))
     if blk.has_post:
         with torch.no_grad():
-            z = blk(xd)
+            z = blk.post(blk.shortcut(xd) + lx)  # == blk(xd), reusing L(x)
         out["post_zero_fraction"] = float((z == 0).double().mean())
-    first_relu = next((m for m in blk.inner.modules() if isinstance(m, nn.ReLU)), None)
-    if first_relu is not None:  # what the branch's first ReLU clamps (Section 3.1, (d) vs (e))
-        seen: list[torch.Tensor] = []
-        handle = first_relu.register_forward_hook(lambda m, a, o: seen.append(o.detach()))
-        try:
-            with torch.no_grad():
-                blk.inner(xd)
-        finally:
-            handle.remove()
+    if first_relu is not None:
         out["branch_relu_zero_fraction"] = float((seen[0] == 0).double().mean())
     return out
 
@@ -836,9 +835,7 @@ def _plot(res: dict[str, Any], out: Path) -> list[str]:
     ax.set_title(f"Residual ratio per block, {key} ResNet-{res['depth']} on digits "
                  "(cf. Figure 5)")
     ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
-    fig.savefig(out / "residual_ratios.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "residual_ratios.png", 120)
     names.append("residual_ratios.png")
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -854,9 +851,7 @@ def _plot(res: dict[str, Any], out: Path) -> list[str]:
     ax.set_ylabel("ratio / Lipschitz constant (dimensionless)")
     ax.set_title("Residual-branch size per variant: norm ratio vs Lipschitz constant")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "residual_variants.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "residual_variants.png", 120)
     names.append("residual_variants.png")
     return names
 

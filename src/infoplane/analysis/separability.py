@@ -37,7 +37,7 @@ from torch import nn
 
 from infoplane._io import write_json
 from infoplane._typing import FloatArray, IntArray
-from infoplane._validation import as_float, as_int, fail, finite_array
+from infoplane._validation import as_int, choice, fail, finite_array, positive
 
 __all__ = [
     "SeparabilityCurve",
@@ -126,11 +126,10 @@ class SeparabilityCurve:
         >>> c.smallest_k(0.99), c.smallest_k(0.4, of="knn")
         (2, 1)
         """
-        frac = as_float("fraction", fraction, min_value=0.0, strict_min=True)
+        frac = positive("fraction", fraction)
         if frac > 1.0:
             raise fail("fraction", "in (0, 1]", fraction)
-        if of not in ("svm", "knn"):
-            raise fail("of", "one of 'svm', 'knn'", of)
+        choice("of", of, ("svm", "knn"))
         curve = self.svm_mean if of == "svm" else self.knn_mean
         hit = np.flatnonzero(curve >= frac * self.svm_full_mean - 1e-12)
         return int(self.ks[hit[0]]) if hit.size else None
@@ -264,7 +263,7 @@ def separability_curve(features: Any, labels: Any, ks: Any, *, cv: int = 5, seed
                    f"(it has shape {y_raw.shape})")
     n_folds = as_int("cv", cv, min_value=2)
     s = as_int("seed", seed, min_value=0)
-    c = as_float("svm_c", svm_c, min_value=0.0, strict_min=True)
+    c = positive("svm_c", svm_c)
     classes, counts = np.unique(y_raw, return_counts=True)
     if classes.size < 2:
         raise fail("labels", "of at least two classes", classes)
@@ -382,7 +381,9 @@ def _train_features(x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epoch
 
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.5, stratify=y, random_state=seed)
     net = mlp(widths, activation="relu", init="default", seed=seed)
-    cfg = TrainConfig(epochs=epochs, optimizer="adam", lr=1e-3, batch_size=64, seed=seed)
+    # only the final accuracies are used: evaluate once, after the last epoch
+    cfg = TrainConfig(epochs=epochs, optimizer="adam", lr=1e-3, batch_size=64, seed=seed,
+                      eval_every=None)
     hist = train(net, (x_tr, y_tr), (x_te, y_te), cfg, progress=False, num_threads=1)
     assert hist.test_accuracy is not None
     feats = last_layer_features(net, x_te)

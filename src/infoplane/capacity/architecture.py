@@ -41,7 +41,7 @@ from torch import nn
 
 from infoplane._validation import budget_array, fail, positive
 from infoplane.capacity._input import sorted_spectrum
-from infoplane.capacity.waterfill import breakpoints, mmi, water_filling
+from infoplane.capacity.waterfill import _n_tilde, _prefix_sorted, _solve, mmi
 
 Role = Literal["width", "closed_form_activation", "transparent", "no_closed_form"]
 Walk = Literal["torch.fx", "leaf_modules"]
@@ -884,10 +884,13 @@ def of_model(model: nn.Module, eigenvalues: Any, *, budget: float,
 
     if closed:
         assert n_tilde is not None and bottleneck is not None
-        mmi_nats = float(mmi(lam, widths, budget=f, noise_var=s2))
-        n_active = int(water_filling(lam, list(widths), f, s2).n_active)
-        reasons += _theorem_reasons(steps, lam, widths, f, s2, n0, n_tilde, bottleneck,
-                                    n_active)
+        # One prefix for the value, the active count and the breakpoints (`lam` is sorted);
+        # `_n_tilde` validates the widths (a 0-width Linear raises as `mmi` did).
+        lam_top = lam[:_n_tilde(widths)]
+        p = _prefix_sorted(lam_top, None, s2)
+        wf = _solve(p, lam_top, f)
+        mmi_nats, n_active = wf.mmi, wf.n_active
+        reasons += _theorem_reasons(steps, p.rho, widths, f, n0, n_tilde, bottleneck, n_active)
     mmi_bits = None if mmi_nats is None else mmi_nats / _LN2
     return CapacityReport(
         model=type(model).__name__, walk=w.walk, chain=w.chain,
@@ -896,11 +899,9 @@ def of_model(model: nn.Module, eigenvalues: Any, *, budget: float,
         closed_form=closed, reasons=tuple(reasons), budget=f, noise_var=s2)
 
 
-def _theorem_reasons(steps: list[_Step], lam: np.ndarray, widths: tuple[int, ...], f: float,
-                     s2: float, n0: int, n_tilde: int, bottleneck: str,
-                     n_active: int) -> list[str]:
+def _theorem_reasons(steps: list[_Step], rho: np.ndarray, widths: tuple[int, ...], f: float,
+                     n0: int, n_tilde: int, bottleneck: str, n_active: int) -> list[str]:
     out: list[str] = []
-    rho = breakpoints(lam, list(widths), s2)
     m = int(rho.size)  # positive eigenvalues among the top Ñ
     zero_note = (f" (only {m} of the top Ñ = {n_tilde} eigenvalues are positive)"
                  if m < n_tilde else "")

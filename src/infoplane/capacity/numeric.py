@@ -567,11 +567,16 @@ def numeric_mmi(module: Any, covariance: Any, *, budget: Any, noise_var: float =
 # --------------------------------------------------------------------------------------------
 
 
+def _mirrored(x: FloatArray) -> FloatArray:
+    """x[-k mod n] on every axis (x is circularly symmetric when it equals this)."""
+    axes = tuple(range(x.ndim))
+    return np.roll(np.flip(x, axes), 1, axes)
+
+
 def _autocov(autocov: Any) -> FloatArray:
     """A 1-D or 2-D autocovariance, circularly symmetric: r[k] = r[-k mod n] on every axis."""
     r = finite_array("autocov", autocov, ndim=(1, 2))
-    axes = tuple(range(r.ndim))
-    mirrored = np.roll(np.flip(r, axes), 1, axes)  # mirrored[k] = r[-k mod n]
+    mirrored = _mirrored(r)
     scale = max(float(np.abs(r).max()), 1.0)
     if not np.allclose(r, mirrored, rtol=1e-8, atol=1e-12 * scale):
         raise fail("autocov", "circularly symmetric, r[k] == r[n - k] (a stationary "
@@ -750,9 +755,7 @@ def optimal_circular_kernel(power_spectrum: Any, *, budget: float,
     p = _spectrum(power_spectrum)
     s2 = positive("noise_var", noise_var)
     f = as_float("budget", budget, min_value=0.0)
-    axes = tuple(range(p.ndim))
-    if not np.allclose(p, np.roll(np.flip(p, axes), 1, axes), rtol=1e-8,
-                       atol=1e-12 * float(p.max())):
+    if not np.allclose(p, _mirrored(p), rtol=1e-8, atol=1e-12 * float(p.max())):
         raise fail("power_spectrum", "symmetric, p[j] == p[n - j] (the spectrum of a real "
                    "signal)", p)
     if f == 0.0:

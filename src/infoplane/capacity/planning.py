@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from infoplane._typing import Unit
-from infoplane._validation import as_float, as_int, as_widths, fail, positive, unit_factor
-from infoplane.capacity.waterfill import _prefix, mmi
+from infoplane._validation import as_float, as_int, fail, positive, unit_factor
+from infoplane.capacity.waterfill import _active, _mmi_at, _n_tilde, _prefix, mmi
 
 
 def _binary_entropy(p: float) -> float:
@@ -72,9 +72,11 @@ def min_budget(eigenvalues: Any, widths: Any, target: float, noise_var: float = 
     """
     s2 = positive("noise_var", noise_var)
     t = as_float("target", target, min_value=0.0) * unit_factor(unit)
-    p = _prefix(eigenvalues, min(as_widths("widths", widths)), s2)
+    p = _prefix(eigenvalues, _n_tilde(widths), s2)
     if t == 0.0:
         return 0.0
+    # Through `mmi`, not `_mmi_from_prefix`: its budget check turns a non-finite ρ (overflow for
+    # subnormal λ or huge σ²) into a ValueError; kept so that behaviour is unchanged.
     at_rho = mmi(p.lam, p.lam.size, budget=p.rho, noise_var=s2)
     n = int(np.searchsorted(at_rho, t, side="right"))  # segment with n active components
     n = max(n, 1)
@@ -102,10 +104,8 @@ def min_width(eigenvalues: Any, target: float, budget: float, noise_var: float =
     lam = np.asarray(eigenvalues)
     p = _prefix(lam, None, s2)
     widths = np.arange(1, p.lam.size + 1)
-    n_star = int(np.searchsorted(p.rho, f, side="right"))
-    n = np.minimum(widths, n_star)
-    mu0 = p.inv_cum[n - 1] / n
-    values = p.base[n - 1] + 0.5 * n * np.log1p(f / (n * mu0))
+    n_star = int(_active(p, f))
+    values = _mmi_at(p, np.minimum(widths, n_star), f)
     sup = float(values[-1])
     if t > sup * (1 + 1e-12):
         raise fail("target", f"<= the supremum over widths at budget {f:g}, "

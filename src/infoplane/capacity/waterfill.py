@@ -62,13 +62,23 @@ class _Prefix:
     noise_var: float
 
 
-def _prefix(eigenvalues: Any, n_tilde_cap: int | None, noise_var: float) -> _Prefix:
-    lam = sorted_spectrum(eigenvalues)
+def _usable(lam: FloatArray, n_tilde_cap: int | None) -> FloatArray:
+    """The positive eigenvalues among the top Ñ of a sorted (descending) spectrum."""
     if n_tilde_cap is not None:
         lam = lam[:n_tilde_cap]
     lam = lam[lam > 0]  # zero-variance directions can never carry information
     if lam.size == 0:
         raise fail("eigenvalues", "not all zero (the input has no variance)", 0.0)
+    return lam
+
+
+def _prefix(eigenvalues: Any, n_tilde_cap: int | None, noise_var: float) -> _Prefix:
+    return _prefix_sorted(sorted_spectrum(eigenvalues), n_tilde_cap, noise_var)
+
+
+def _prefix_sorted(lam: FloatArray, n_tilde_cap: int | None, noise_var: float) -> _Prefix:
+    """:func:`_prefix` of an already validated, descending spectrum (no second sort)."""
+    lam = _usable(lam, n_tilde_cap)
     inv_cum = noise_var * np.cumsum(1.0 / lam)
     log_cum = np.cumsum(np.log(lam / noise_var))
     k = np.arange(1, lam.size + 1, dtype=np.float64)
@@ -84,24 +94,35 @@ def _prefix(eigenvalues: Any, n_tilde_cap: int | None, noise_var: float) -> _Pre
     return _Prefix(lam, inv_cum, log_cum, rho, base, noise_var)
 
 
-def _n_tilde(eigenvalues: Any, widths: Any) -> int | None:
-    ws = as_widths("widths", widths)
-    return min(ws)
+def _n_tilde(widths: Any) -> int:
+    """Ñ without N0: the smallest width (the spectrum is cut to it by :func:`_usable`)."""
+    return min(as_widths("widths", widths))
 
 
-def _active(p: _Prefix, budget: FloatArray) -> np.ndarray:
-    """Number of active components n(F) = #{k : ρ_k <= F} (>= 1)."""
-    return np.searchsorted(p.rho, budget, side="right")
+def _active(p: _Prefix, budget: Any, side: Literal["right", "left"] = "right") -> Any:
+    """Number of active components n(F) = #{k : ρ_k <= F} (>= 1 for ``side="right"``).
+
+    ``side="left"`` counts ρ_k < F instead (the limit from below at a breakpoint; 0 at F = 0).
+    """
+    return np.searchsorted(p.rho, budget, side=side)
 
 
-def _mmi_from_prefix(p: _Prefix, budget: FloatArray) -> FloatArray:
-    n = _active(p, budget)
+def _level(p: _Prefix, n: Any, budget: Any) -> Any:
+    """Water level μ = (F + σ² Σ_{i<=n} 1/λ_i) / n with n active components."""
+    return (budget + p.inv_cum[n - 1]) / n
+
+
+def _mmi_at(p: _Prefix, n: Any, budget: Any) -> Any:
+    """MMI with n active components at budget F (n may be an array, e.g. capped by a width)."""
     idx = n - 1
     # ½ Σ_{i<=n} log(μ λ_i/σ²) = ½ (n log μ + Σ log(λ_i/σ²)), with μ = μ0 (1 + F/(n μ0)),
     # μ0 = σ² Σ_{i<=n} 1/λ_i / n, written with log1p for accuracy near F = 0.
     mu0 = p.inv_cum[idx] / n
-    out = p.base[idx] + 0.5 * n * np.log1p(budget / (n * mu0))
-    return np.asarray(out, dtype=np.float64)
+    return p.base[idx] + 0.5 * n * np.log1p(budget / (n * mu0))
+
+
+def _mmi_from_prefix(p: _Prefix, budget: FloatArray) -> FloatArray:
+    return np.asarray(_mmi_at(p, _active(p, budget), budget), dtype=np.float64)
 
 
 def breakpoints(eigenvalues: Any, width: Any, noise_var: float = 1.0) -> FloatArray:
@@ -130,7 +151,7 @@ def breakpoints(eigenvalues: Any, width: Any, noise_var: float = 1.0) -> FloatAr
     array([0.  , 0.25, 1.25])
     """
     s2 = positive("noise_var", noise_var)
-    return _prefix(eigenvalues, _n_tilde(eigenvalues, width), s2).rho.copy()
+    return _prefix(eigenvalues, _n_tilde(width), s2).rho.copy()
 
 
 @dataclass(frozen=True)
@@ -187,23 +208,25 @@ def water_filling(eigenvalues: Any, width: Any, budget: float,
     f_arr, scalar = budget_array("budget", budget)
     if not scalar:
         raise fail("budget", "a scalar for water_filling (use `mmi` for curves)", f_arr)
-    n_cap = _n_tilde(eigenvalues, width)
-    lam_all = sorted_spectrum(eigenvalues)
-    lam_top = lam_all[:n_cap]
-    p = _prefix(eigenvalues, n_cap, s2)
-    f = float(f_arr)
-    n = int(_active(p, np.asarray(f)))
-    mu = (f + p.inv_cum[n - 1]) / n
+    n_cap = _n_tilde(width)
+    lam_top = sorted_spectrum(eigenvalues)[:n_cap]
+    return _solve(_prefix_sorted(lam_top, None, s2), lam_top, float(f_arr))
+
+
+def _solve(p: _Prefix, lam_top: FloatArray, f: float) -> WaterFilling:
+    """The water-filling of budget ``f`` over ``lam_top`` (sorted, top Ñ), ``p`` its prefix."""
+    n = int(_active(p, f))
+    mu = _level(p, n, f)
+    # The first n eigenvalues are positive (p.lam holds the positive ones, largest first).
     alloc = np.zeros(lam_top.size)
-    pos = lam_top > 0
-    alloc[pos] = np.maximum(0.0, mu - s2 / lam_top[pos])
-    alloc[n:] = 0.0
+    alloc[:n] = np.maximum(0.0, mu - p.noise_var / lam_top[:n])
     # Restore Σ λ̃ = F exactly (round-off in μ).
     if f > 0:
         alloc[:n] *= f / alloc[:n].sum()
-    value = float(_mmi_from_prefix(p, np.asarray(f)))
-    return WaterFilling(level=float(mu), allocation=alloc, n_active=int(np.count_nonzero(alloc))
-                        if f > 0 else 0, eigenvalues=lam_top, mmi=value)
+    # Count, not n: at F = ρ_n exactly the entering component gets λ̃_n = 0.
+    n_active = int(np.count_nonzero(alloc)) if f > 0 else 0
+    return WaterFilling(level=float(mu), allocation=alloc, n_active=n_active,
+                        eigenvalues=lam_top, mmi=float(_mmi_at(p, n, f)))
 
 
 def mmi(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
@@ -250,7 +273,7 @@ def mmi(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
                    "Other activations (GELU, SiLU, softmax, ...) have no closed-form MMI.")
     factor = unit_factor(unit)
     f_arr, scalar = budget_array("budget", budget)
-    p = _prefix(eigenvalues, _n_tilde(eigenvalues, widths), s2)
+    p = _prefix(eigenvalues, _n_tilde(widths), s2)
     out = _mmi_from_prefix(p, f_arr) / factor
     return float(out) if scalar else out
 
@@ -273,10 +296,9 @@ def mmi_derivative(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: flo
         raise fail("order", "1 or 2", order)
     side = choice("side", side, ("right", "left"))  # type: ignore[assignment]
     f_arr, scalar = budget_array("budget", budget)
-    p = _prefix(eigenvalues, _n_tilde(eigenvalues, widths), s2)
-    n = np.searchsorted(p.rho, f_arr, side=side)
-    n = np.maximum(n, 1)
-    mu = (f_arr + p.inv_cum[n - 1]) / n
+    p = _prefix(eigenvalues, _n_tilde(widths), s2)
+    n = np.maximum(_active(p, f_arr, side), 1)
+    mu = _level(p, n, f_arr)
     out = 1.0 / (2.0 * mu) if order == 1 else -1.0 / (2.0 * n * mu**2)
     return float(out) if scalar else np.asarray(out, dtype=np.float64)
 
@@ -326,14 +348,14 @@ def breakpoint_continuity(eigenvalues: Any, width: Any,
     (True, True, True)
     """
     s2 = positive("noise_var", noise_var)
-    p = _prefix(eigenvalues, _n_tilde(eigenvalues, width), s2)
+    p = _prefix(eigenvalues, _n_tilde(width), s2)
     k = np.arange(2, p.lam.size + 1)
     keep = p.rho[k - 1] > p.rho[k - 2]  # distinct breakpoints only
     k = k[keep]
     rho = p.rho[k - 1]
 
     def side(n: np.ndarray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        mu = (rho + p.inv_cum[n - 1]) / n
+        mu = _level(p, n, rho)
         val = 0.5 * (n * np.log(mu) + p.log_cum[n - 1])
         return val, 1.0 / (2.0 * mu), -1.0 / (2.0 * n * mu**2)
 
@@ -359,10 +381,8 @@ def mmi_approx(eigenvalues: Any, widths: Any) -> float:
     >>> mmi_approx([1.0, 1.0, 1.0], 3)
     0.0
     """
-    lam = sorted_spectrum(eigenvalues)[: min(as_widths("widths", widths))]
-    lam = lam[lam > 0]
-    if lam.size == 0:
-        raise fail("eigenvalues", "not all zero (the input has no variance)", 0.0)
+    lam = sorted_spectrum(eigenvalues)  # validated before the widths, as it always was
+    lam = _usable(lam, _n_tilde(widths))
     hbar = float(np.mean(1.0 / lam))
     return float(max(0.5 * np.sum(np.log(lam * hbar)), 0.0))
 

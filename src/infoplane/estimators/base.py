@@ -16,6 +16,8 @@ X uniform over the N inputs (each row is its own input), Y the labels.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -27,6 +29,7 @@ import numpy.typing as npt
 
 from infoplane._typing import FloatArray, IntArray, Unit
 from infoplane._validation import as_int, check_unit, fail, unit_factor
+from infoplane.discrete import entropy_from_counts
 
 
 def as_samples(name: str, value: Any, *, n: int | None = None) -> FloatArray:
@@ -87,6 +90,25 @@ def as_labels(name: str, value: Any, *, n: int | None = None) -> IntArray:
     else:
         _, codes = np.unique(arr, return_inverse=True)
     return np.asarray(codes.reshape(-1), dtype=np.int64)
+
+
+def standardised(z: FloatArray, *, center: bool = True) -> FloatArray:
+    """Columns divided by their standard deviation (constant columns only centred)."""
+    std = z.std(axis=0)
+    scale = np.where(std > 0.0, std, 1.0)
+    out = z - z.mean(axis=0) if center else z.copy()
+    out /= scale
+    return np.ascontiguousarray(out)
+
+
+def row_entropy(t: FloatArray) -> tuple[float, bool]:
+    """Plug-in entropy (nats) of the distinct rows of t, and whether all rows are distinct.
+
+    With X uniform over the rows and T = h(X) deterministic, this is I(X;T) exactly.
+    """
+    _, counts = np.unique(t + 0.0, axis=0, return_counts=True)
+    # + 0.0: one distinct row gives 0.0, not -0.0
+    return entropy_from_counts(counts) + 0.0, counts.size == t.shape[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +192,19 @@ class Estimator(ABC):
             "use estimate(x, y) with explicit variables.")
 
 
+#: The ``infoplane`` package directory: frames under it are skipped by :func:`warn`.
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def warn(message: str) -> None:
-    """A warning for legal but dubious input, pointing at the caller's line."""
-    warnings.warn(message, UserWarning, stacklevel=4)
+    """A UserWarning for legal but dubious input, pointing at the caller's line.
+
+    The stack level is found, not counted: the warning is attributed to the first frame
+    outside the ``infoplane`` package, however deep inside it the warning is raised.
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, UserWarning, stacklevel=level)

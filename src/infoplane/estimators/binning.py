@@ -656,7 +656,7 @@ class Binning(Estimator):
             ceiling=math.log(n) / f, h_y=lab.h / f, n_samples=n, unit=self.unit)
 
     def _warn(self, res: BinningResults) -> None:
-        """Warnings for the caller of a public method (``warn`` points two frames up)."""
+        """Warnings about a result, attributed to the user's line by ``warn``."""
         s = len(res)
         of = "" if s == 1 else f" in {{}} of {s} snapshots"
         n_sat = int(np.sum(res.saturated))

@@ -180,9 +180,9 @@ def gaussian_mi_nats(x: FloatArray, y: FloatArray, *, shrinkage: Shrinkage = Non
     a, b = (y, x) if swap else (x, y)
     names = ("y", "x") if swap else ("x", "y")
     z = np.hstack([a, b])
+    magnitude = np.abs(z).max(axis=0)
     z -= z.mean(axis=0)
     scale = np.sqrt(np.mean(z * z, axis=0))
-    magnitude = np.abs(np.hstack([a, b])).max(axis=0)
     constant = scale <= _CONSTANT_RTOL * magnitude
     if plain and np.any(constant):
         for name, cols in ((names[0], np.flatnonzero(constant[:a.shape[1]])),

@@ -42,6 +42,7 @@ import numpy.typing as npt
 
 from infoplane._typing import FloatArray, IntArray, Unit
 from infoplane._validation import as_int, choice, positive, unit_factor
+from infoplane.discrete import entropy_from_counts
 from infoplane.estimators.base import Estimator, as_labels, as_samples
 
 __all__ = ["KDE", "KDEResult"]
@@ -291,9 +292,8 @@ class _LabelPlan:
     @classmethod
     def of(cls, codes: IntArray) -> _LabelPlan:
         order = np.argsort(codes, kind="stable").astype(np.int64)
-        counts = np.bincount(codes)
-        p = counts[counts > 0] / codes.size
-        return cls(order=order, sorted_codes=codes[order], entropy=float(-np.sum(p * np.log(p))))
+        return cls(order=order, sorted_codes=codes[order],
+                   entropy=entropy_from_counts(np.bincount(codes)))
 
 
 def bounds_from_sums(sums: FloatArray, label_entropy: float) -> tuple[float, float, float, float]:

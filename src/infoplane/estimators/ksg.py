@@ -59,7 +59,14 @@ from scipy.special import digamma
 
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail, unit_factor
-from infoplane.estimators.base import Estimator, as_labels, as_samples, warn
+from infoplane.estimators.base import (
+    Estimator,
+    as_labels,
+    as_samples,
+    row_entropy,
+    standardised,
+    warn,
+)
 
 __all__ = ["KSG", "MixedKSG"]
 
@@ -88,18 +95,9 @@ def _tree(z: FloatArray, leafsize: int) -> Any:
     return cKDTree(z, leafsize=leafsize, balanced_tree=False, compact_nodes=False)
 
 
-def _scaled(z: FloatArray, *, center: bool) -> FloatArray:
-    """Columns divided by their standard deviation (constant columns only centred)."""
-    std = z.std(axis=0)
-    scale = np.where(std > 0.0, std, 1.0)
-    out = z - z.mean(axis=0) if center else z.copy()
-    out /= scale
-    return np.ascontiguousarray(out)
-
-
 def _jittered(z: FloatArray, jitter: float, rng: np.random.Generator) -> FloatArray:
     """Standardised columns plus N(0, jitter²) noise: jitter × the column's std in raw units."""
-    out = _scaled(z, center=True)
+    out = standardised(z, center=True)
     if jitter > 0.0:
         out += jitter * rng.standard_normal(out.shape)
     return out
@@ -224,6 +222,13 @@ class _Marginal:
             total[self._order] = np.where(r >= 0.0, found, 0)
         return np.asarray(total - (radius >= 0.0), dtype=np.int64)
 
+    def kth_distance(self, k: int) -> FloatArray:
+        """Distance from each row to its k-th nearest other row (max-norm)."""
+        if self._sorted is not None:
+            assert self._order is not None
+            return _kth_distance_sorted(self._sorted, self._order, k)
+        return _knn(self.z, k, self.workers, need_index=False)[0]
+
 
 def _knn(z: FloatArray, k: int, workers: int, *,
          need_index: bool) -> tuple[FloatArray, IntArray | None]:
@@ -252,11 +257,10 @@ def _knn(z: FloatArray, k: int, workers: int, *,
     return eps, idx[~is_self].reshape(n, k)
 
 
-def _kth_distance_1d(v: FloatArray, k: int) -> FloatArray:
-    """Distance from each value to its k-th nearest other value (1-D, by sorting)."""
-    n = v.size
-    order = np.argsort(v, kind="stable")
-    s = v[order]
+def _kth_distance_sorted(s: FloatArray, order: IntArray, k: int) -> FloatArray:
+    """Distance from each value to its k-th nearest other value (1-D), from the sorted
+    values ``s`` and their ``order`` (``s = v[order]``)."""
+    n = s.size
     pad = np.concatenate([np.full(k, -np.inf), s, np.full(k, np.inf)])
     pos = np.arange(n) + k
     offsets = np.concatenate([np.arange(-k, 0), np.arange(1, k + 1)])
@@ -265,13 +269,6 @@ def _kth_distance_1d(v: FloatArray, k: int) -> FloatArray:
     out = np.empty(n)
     out[order] = kth
     return out
-
-
-def _kth_distance(z: FloatArray, k: int, workers: int) -> FloatArray:
-    """Distance from each row to its k-th nearest other row (max-norm)."""
-    if z.shape[1] == 1:
-        return _kth_distance_1d(z[:, 0], k)
-    return _knn(z, k, workers, need_index=False)[0]
 
 
 def _duplicates(z: FloatArray) -> IntArray:
@@ -353,9 +350,9 @@ def _ross_nats(zx: FloatArray, classes: _Classes, k: int, workers: int) -> float
     radius = np.empty(n)
     k_i = np.empty(n, dtype=np.int64)
     for g in classes.groups:
-        xg = x[g]
-        radius[g] = _kth_distance(xg, min(k, g.size - 1), workers)
-        k_i[g] = _Marginal(xg, workers).count(radius[g])
+        marginal = _Marginal(x[g], workers)
+        radius[g] = marginal.kth_distance(min(k, g.size - 1))
+        k_i[g] = marginal.count(radius[g])
     m = _Marginal(x, workers).count(radius)
     return float(_psi(classes.n_kept) - np.mean(_psi(classes.size)) + np.mean(_psi(k_i))
                  - np.mean(_psi(m)))
@@ -382,13 +379,6 @@ def _gao_nats(zx: FloatArray, ymarg: _Marginal, k: int, workers: int) -> float:
     return float(np.mean(_psi(k_t)) + _psi(n) - np.mean(_psi(nx + 1)) - np.mean(_psi(ny + 1)))
 
 
-def _row_entropy(t: FloatArray) -> tuple[float, bool]:
-    """Plug-in entropy (nats) of the distinct rows of t, and whether all rows are distinct."""
-    _, counts = np.unique(t + 0.0, axis=0, return_counts=True)
-    p = counts / t.shape[0]
-    return float(-np.sum(p * np.log(p))), counts.size == t.shape[0]
-
-
 def _saturation_note(n: int) -> str:
     return (f"I(X;T) = log N = {math.log(n):.4g} nats: every row of T is distinct, so T "
             "identifies the input (X uniform over the rows). This is the exact value for a "
@@ -409,12 +399,6 @@ def _few_samples_note(name: str, n: int, k: int, dim: int) -> str | None:
                 f"balls are far from local and the estimate is strongly biased "
                 f"(use N >= {need}).")
     return None
-
-
-def _warn_all(notes: Iterable[str]) -> None:
-    """Issue warnings from a public method's body (``warn`` points one frame further up)."""
-    for note in notes:
-        warn(note)
 
 
 def _check_common(k: Any, n_jobs: Any) -> None:
@@ -602,7 +586,8 @@ class KSG(_KNNPlane):
             if note:
                 notes.add(note)
             out.append(_ksg_nats(self._side(xa, 0), ymarg, self.k, self.algorithm, w))
-        _warn_all(sorted(notes))
+        for note in sorted(notes):
+            warn(note)
         return np.asarray(out, dtype=np.float64) / unit_factor(self.unit)
 
 
@@ -701,7 +686,7 @@ class MixedKSG(_KNNPlane):
         n = x.shape[0]
         _check_n(n, self.k)
         w = self.n_jobs
-        zx = _scaled(x, center=False)
+        zx = standardised(x, center=False)
         if self.method == "ross":
             classes = _Classes(y, self.k)
             _check_classes(classes)
@@ -711,7 +696,7 @@ class MixedKSG(_KNNPlane):
         few = _few_samples_note("MixedKSG", n, self.k, x.shape[1] + y.shape[1])
         if few:
             warn(few)
-        return _gao_nats(zx, _Marginal(_scaled(y, center=False), w), self.k, w)
+        return _gao_nats(zx, _Marginal(standardised(y, center=False), w), self.k, w)
 
     def estimate_many(self, xs: Iterable[npt.ArrayLike], y: npt.ArrayLike) -> FloatArray:
         """I(X_s; Y) for many X_s sharing y (label groups, or y's counter, built once).
@@ -741,10 +726,10 @@ class MixedKSG(_KNNPlane):
             ys = as_samples("y", y)
             n = ys.shape[0]
             _check_n(n, self.k)
-            ymarg = _Marginal(_scaled(ys, center=False), w)
+            ymarg = _Marginal(standardised(ys, center=False), w)
         out: list[float] = []
         for x in xs:
-            zx = _scaled(as_samples("x", x, n=n), center=False)
+            zx = standardised(as_samples("x", x, n=n), center=False)
             if classes is not None:
                 out.append(_ross_nats(zx, classes, self.k, w))
             else:
@@ -753,7 +738,8 @@ class MixedKSG(_KNNPlane):
                 if note and note not in notes:
                     notes.append(note)
                 out.append(_gao_nats(zx, ymarg, self.k, w))
-        _warn_all(notes)
+        for note in notes:
+            warn(note)
         return np.asarray(out, dtype=np.float64) / unit_factor(self.unit)
 
 
@@ -774,10 +760,10 @@ def _plane(est: _KNNPlane, t: FloatArray, labels: IntArray,
     classes = _Classes(labels, est.k)
     _check_classes(classes)
     notes = classes.notes(est.k)
-    h, saturated = _row_entropy(t)
+    h, saturated = row_entropy(t)
     if saturated:
         notes.append(_saturation_note(t.shape[0]))
-    ity = _ross_nats(_scaled(t, center=False), classes, est.k, workers)
+    ity = _ross_nats(standardised(t, center=False), classes, est.k, workers)
     return h, ity, notes
 
 
@@ -794,11 +780,11 @@ def _plane_many(est: _KNNPlane, snapshots: Sequence[npt.ArrayLike] | npt.NDArray
     ity: list[float] = []
     for t in snapshots:
         ta = as_samples("t", t, n=n)
-        h, saturated = _row_entropy(ta)
+        h, saturated = row_entropy(ta)
         if saturated and _saturation_note(n) not in notes:
             notes.append(_saturation_note(n))
         ixt.append(h)
-        ity.append(_ross_nats(_scaled(ta, center=False), classes, est.k, workers))
+        ity.append(_ross_nats(standardised(ta, center=False), classes, est.k, workers))
     for note in notes:
         warn(note)
     f = unit_factor(est.unit)

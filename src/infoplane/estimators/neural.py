@@ -79,9 +79,6 @@ estimators. ICLR.
 from __future__ import annotations
 
 import math
-import os
-import sys
-import warnings
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -95,7 +92,14 @@ from torch import nn
 
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail, unit_factor
-from infoplane.estimators.base import Estimator, as_labels, as_samples
+from infoplane.estimators.base import (
+    Estimator,
+    as_labels,
+    as_samples,
+    row_entropy,
+    standardised,
+    warn,
+)
 
 __all__ = ["MINE", "InfoNCE"]
 
@@ -105,24 +109,6 @@ _EVAL_SHUFFLES = 10
 _CEILING_MARGIN = 0.05
 
 State = dict[str, torch.Tensor]
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _warn_caller(message: str) -> None:
-    """A UserWarning attributed to the first frame outside infoplane (the user's call).
-
-    The InfoNCE ceiling warning is raised from different depths (estimate, estimate_many,
-    plane, plane_many), so the fixed ``stacklevel`` of :func:`base.warn` cannot point at the
-    user's line for all of them.
-    """
-    frame = sys._getframe(1)
-    level = 2
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
-    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 # ---------------------------------------------------------------------------- networks
@@ -187,24 +173,10 @@ class _ConcatCritic(nn.Module):
 
 # ------------------------------------------------------------------------ common base
 
-def _standardise(a: FloatArray) -> FloatArray:
-    """Per-feature z-score (a constant feature is only centred)."""
-    centred = a - a.mean(axis=0)
-    std = centred.std(axis=0)
-    return np.asarray(centred / np.where(std > 0, std, 1.0), dtype=np.float64)
-
-
 def _one_hot(labels: IntArray) -> FloatArray:
     out = np.zeros((labels.shape[0], int(labels.max()) + 1), dtype=np.float64)
     out[np.arange(labels.shape[0]), labels] = 1.0
     return out
-
-
-def _row_entropy(t: FloatArray) -> float:
-    """Plug-in entropy (nats) of the distinct rows of ``t``: I(X;T) for X uniform over rows."""
-    _, counts = np.unique(t, axis=0, return_counts=True)
-    p = counts / counts.sum()
-    return float((p * np.log(1.0 / p)).sum())  # log(1/p), not -log(p): no -0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,8 +265,8 @@ class _NeuralEstimator(Estimator):
                 net.load_state_dict(init)
                 steps = self.warm_steps
             net.to(dev)
-            xt = torch.as_tensor(_standardise(x), dtype=torch.float32, device=dev)
-            yt = torch.as_tensor(_standardise(y), dtype=torch.float32, device=dev)
+            xt = torch.as_tensor(standardised(x), dtype=torch.float32, device=dev)
+            yt = torch.as_tensor(standardised(y), dtype=torch.float32, device=dev)
             tr = torch.as_tensor(train, device=dev)
             ev = torch.as_tensor(held, device=dev)
             net.train()
@@ -395,7 +367,7 @@ class _NeuralEstimator(Estimator):
         return self._many_nats(arrs, ys) / unit_factor(self.unit)
 
     def _plane_nats(self, t: FloatArray, labels: IntArray) -> tuple[float, float]:
-        ixt = _row_entropy(t)
+        ixt = row_entropy(t)[0]
         ity = self._finish(self._run(t, _one_hot(labels), None)[0])
         return ixt, ity
 
@@ -465,7 +437,7 @@ class _NeuralEstimator(Estimator):
                 raise ValueError(f"`snapshots[{i}]` must have the same number of samples as "
                                  f"`labels` ({lab.shape[0]}), got {t.shape[0]}.")
         f = unit_factor(self.unit)
-        ixt = np.array([_row_entropy(t) for t in ts], dtype=np.float64)
+        ixt = np.array([row_entropy(t)[0] for t in ts], dtype=np.float64)
         ity = self._many_nats(ts, _one_hot(lab))
         return ixt / f, ity / f
 
@@ -672,9 +644,9 @@ class InfoNCE(_NeuralEstimator):
     def _finish(self, nats: float) -> float:
         top = math.log(self.batch_size)
         if nats >= (1.0 - _CEILING_MARGIN) * top:
-            _warn_caller(f"InfoNCE estimate {nats:.3f} nats is within {_CEILING_MARGIN:.0%} of its "
-                 f"ceiling log(batch_size) = {top:.3f} nats: the true I(X;Y) may be much "
-                 f"larger; raise `batch_size`.")
+            warn(f"InfoNCE estimate {nats:.3f} nats is within {_CEILING_MARGIN:.0%} of its "
+                 f"ceiling log(batch_size) = {top:.3f} nats: the true I(X;Y) may be much larger; "
+                 "raise `batch_size`.")
         return nats
 
     def _build(self, dx: int, dy: int) -> nn.Module:

@@ -4,8 +4,8 @@ Every claim function takes a :class:`~infoplane.reproduce.registry.ClaimContext`
 experiment (:func:`infoplane.experiments.run_experiment`) or one analysis module
 (:mod:`infoplane.analysis`) and derives its verdict from what that call measured (criteria are
 module constants and helpers below). Analyses shared by several claims are run once per
-``(analysis, ctx.out_dir.parent, quick, seed)`` and cached on disk under
-``ctx.out_dir.parent / "_analysis" / <key>``. The claims register themselves on import.
+``(analysis, ctx.out_dir.parent, quick, seed)`` under ``ctx.out_dir.parent / "_analysis" /
+<key>``; the analysis's own ``<name>.json`` is the cache. The claims register themselves on import.
 
 Analysis-backed claims are measured on several seeds (:func:`analysis_seeds`: ``ctx.seeds``
 capped by :data:`ANALYSIS_SEEDS`, because one full residual analysis trains a ResNet-32 for
@@ -20,20 +20,19 @@ import fcntl
 import importlib
 import json
 import math
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 
-from infoplane.reproduce import registry as _registry
+from infoplane._io import write_json
 from infoplane.reproduce.registry import (
     Claim,
     ClaimContext,
     ClaimResult,
     Verdict,
-    register,
+    register_missing,
     spread,
 )
 
@@ -63,6 +62,8 @@ __all__ = [
     "worst_verdict",
 ]
 
+#: A claim function: context in, result out.
+ClaimFunc = Callable[[ClaimContext], ClaimResult]
 #: Analysis modules under :mod:`infoplane.analysis` that claims may use.
 ANALYSES: tuple[str, ...] = ("dynamics", "margin", "bounds", "residual", "separability")
 #: Compression (bits) a layer must exceed in magnitude to count as compressing.
@@ -79,7 +80,6 @@ ANALYSIS_SEEDS: dict[str, tuple[int, int]] = {
     "residual": (2, 2)}
 #: Verdict order, worst first.
 _ORDER: tuple[str, ...] = ("does not hold", "holds with caveats", "holds")
-_CACHE_FILE = "_claim_cache.json"
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -199,27 +199,18 @@ def analysis_result(name: str, ctx: ClaimContext,
     seed = ctx.seed if seed is None else seed
     d = _analysis_dir(name, ctx, seed)
     d.mkdir(parents=True, exist_ok=True)
-    cache = d / _CACHE_FILE
+    cache = d / f"{name}.json"  # every analysis writes its result there, atomically, last
     with open(d / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if cache.is_file():
-                return cast(dict[str, Any], json.loads(cache.read_text())), d
-            module = importlib.import_module(f"infoplane.analysis.{name}")
-            res = module.run(d, quick=ctx.quick, seed=seed)
-            tmp = d / (_CACHE_FILE + ".tmp")
-            tmp.write_text(json.dumps(res, default=_json_default))
-            os.replace(tmp, cache)
+            if not cache.is_file():
+                module = importlib.import_module(f"infoplane.analysis.{name}")
+                res = module.run(d, quick=ctx.quick, seed=seed)
+                if not cache.is_file():  # a stand-in analysis that writes nothing
+                    write_json(cache, res)
             return cast(dict[str, Any], json.loads(cache.read_text())), d
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _json_default(obj: Any) -> Any:
-    """JSON fallback: NumPy values to Python, anything else to its string."""
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    return str(obj)
 
 
 def _from_analysis(ctx: ClaimContext, claim_id: str, name: str,
@@ -452,151 +443,55 @@ def fitting_overlap(result: Any, estimator: str, layer: str) -> dict[str, Any]:
             "gain": spread(gains) if gains else {}}
 
 
-def claim_saxe_continuous_mi(ctx: ClaimContext) -> ClaimResult:
-    """Saxe point 3 / Appendix C: binned I(X; g(X)) of a continuous map diverges as D -> 0.
+def _analysis_claim(name: str, claim_id: str, analysis: str, keys: Sequence[str],
+                    doc: str, start: int = 0) -> ClaimFunc:
+    """A module-level claim function that maps `analysis`'s verdicts matching `keys`.
 
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
+    See :func:`_from_analysis`; `start` rotates the seed order for analyses shared by claims.
     """
-    return _from_analysis(ctx, "interp-saxe-continuous-mi", "bounds", ["C (42)-(43)"],
-                          start=3)
+    def claim(ctx: ClaimContext) -> ClaimResult:
+        return _from_analysis(ctx, claim_id, analysis, keys, start)
+
+    claim.__name__ = claim.__qualname__ = name
+    claim.__doc__ = doc
+    return claim
 
 
-def claim_claim_2_1(ctx: ClaimContext) -> ClaimResult:
-    """Claim 2.1: SGD dynamics (recursions (9)-(12), convergence rate, Kramers escape).
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-claim-2-1", "dynamics",
-                          ["Recursion (9)-(10)", "Unrolled (10)", "linearly fast",
-                           "Escape time"])
-
-
-def claim_claim_2_2(ctx: ClaimContext) -> ClaimResult:
-    """Claim 2.2: logistic GD/SGD converge to the max-margin direction; bounds (14)-(23).
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-claim-2-2", "margin",
-                          ["converges in direction", "decays slowly", "(14)", "(16)-(18)",
-                           "(17)", "(19)", "(23)"])
-
-
-def claim_figure_4(ctx: ClaimContext) -> ClaimResult:
-    """Figure 4: switching GD to SGD makes the loss jump and the margin grow.
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-figure-4", "margin", ["Figure 4"], start=1)
-
-
-def claim_appendix_a(ctx: ClaimContext) -> ClaimResult:
-    """Appendix A: I(X; Ỹ) <= 2(Var p(y) + Var p(y|x)), steps (31)-(33).
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-appendix-a", "bounds", ["A (3"])
-
-
-def claim_appendix_b(ctx: ClaimContext) -> ClaimResult:
-    """Appendix B: the lower bound (39) on I(Y; Ỹ).
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-appendix-b", "bounds", ["B (39)"], start=1)
-
-
-def claim_appendix_c(ctx: ClaimContext) -> ClaimResult:
-    """Appendix C: binned MI converges for discrete Y and diverges for Y = g(X).
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-appendix-c", "bounds", ["C (4"], start=2)
-
-
-def claim_appendix_e_figure5(ctx: ClaimContext) -> ClaimResult:
-    """Appendix E / Figure 5: residual blocks with ‖L(x)‖/‖x‖ < 1 and invertibility.
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-appendix-e-figure-5", "residual",
-                          ["Figure 5", "Appendix E", "Section 1.3.3"])
-
-
-def claim_table_1(ctx: ClaimContext) -> ClaimResult:
-    """Table 1: residual-block variants (ReLU placement) and invertibility.
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-table-1", "residual", ["Section 3.1"], start=1)
-
-
-def claim_figure_7(ctx: ClaimContext) -> ClaimResult:
-    """Figure 7: last-layer features are low-dimensional and near linearly separable.
-
-    Parameters
-    ----------
-    ctx : ClaimContext
-
-    Returns
-    -------
-    ClaimResult
-    """
-    return _from_analysis(ctx, "interp-figure-7", "separability",
-                          ["principal components", "linearly separable", "nearest-neighbour"])
+claim_saxe_continuous_mi = _analysis_claim(
+    "claim_saxe_continuous_mi", "interp-saxe-continuous-mi", "bounds", ["C (42)-(43)"],
+    "Saxe point 3 / Appendix C: binned I(X; g(X)) of a continuous map diverges as D -> 0.",
+    start=3)
+claim_claim_2_1 = _analysis_claim(
+    "claim_claim_2_1", "interp-claim-2-1", "dynamics",
+    ["Recursion (9)-(10)", "Unrolled (10)", "linearly fast", "Escape time"],
+    "Claim 2.1: SGD dynamics (recursions (9)-(12), convergence rate, Kramers escape).")
+claim_claim_2_2 = _analysis_claim(
+    "claim_claim_2_2", "interp-claim-2-2", "margin",
+    ["converges in direction", "decays slowly", "(14)", "(16)-(18)", "(17)", "(19)", "(23)"],
+    "Claim 2.2: logistic GD/SGD converge to the max-margin direction; bounds (14)-(23).")
+claim_figure_4 = _analysis_claim(
+    "claim_figure_4", "interp-figure-4", "margin", ["Figure 4"],
+    "Figure 4: switching GD to SGD makes the loss jump and the margin grow.", start=1)
+claim_appendix_a = _analysis_claim(
+    "claim_appendix_a", "interp-appendix-a", "bounds", ["A (3"],
+    "Appendix A: I(X; Ỹ) <= 2(Var p(y) + Var p(y|x)), steps (31)-(33).")
+claim_appendix_b = _analysis_claim(
+    "claim_appendix_b", "interp-appendix-b", "bounds", ["B (39)"],
+    "Appendix B: the lower bound (39) on I(Y; Ỹ).", start=1)
+claim_appendix_c = _analysis_claim(
+    "claim_appendix_c", "interp-appendix-c", "bounds", ["C (4"],
+    "Appendix C: binned MI converges for discrete Y and diverges for Y = g(X).", start=2)
+claim_appendix_e_figure5 = _analysis_claim(
+    "claim_appendix_e_figure5", "interp-appendix-e-figure-5", "residual",
+    ["Figure 5", "Appendix E", "Section 1.3.3"],
+    "Appendix E / Figure 5: residual blocks with ‖L(x)‖/‖x‖ < 1 and invertibility.")
+claim_table_1 = _analysis_claim(
+    "claim_table_1", "interp-table-1", "residual", ["Section 3.1"],
+    "Table 1: residual-block variants (ReLU placement) and invertibility.", start=1)
+claim_figure_7 = _analysis_claim(
+    "claim_figure_7", "interp-figure-7", "separability",
+    ["principal components", "linearly separable", "nearest-neighbour"],
+    "Figure 7: last-layer features are low-dimensional and near linearly separable.")
 
 
 # ------------------------------------------------------------------------------- registry
@@ -665,12 +560,10 @@ CLAIM_IDS: tuple[str, ...] = tuple(c[0] for c in _CLAIMS)
 
 def register_all() -> None:
     """Register every claim of this module that is not yet in the registry (idempotent)."""
-    for cid, section, statement, measures, func, secs in _CLAIMS:
-        if cid not in _registry.REGISTRY:
-            register(Claim(id=cid, paper="interpretation", section=section,
-                           statement=statement, measures=measures,
-                           func=f"infoplane.reproduce.claims_interp:{func}",
-                           quick_seconds=secs))
-
+    register_missing(
+        Claim(id=cid, paper="interpretation", section=section, statement=statement,
+              measures=measures, func=f"infoplane.reproduce.claims_interp:{func}",
+              quick_seconds=secs)
+        for cid, section, statement, measures, func, secs in _CLAIMS)
 
 register_all()

@@ -14,13 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.reproduce import registry as _registry
 from infoplane.reproduce.registry import (
     Claim,
     ClaimContext,
     ClaimResult,
     Verdict,
-    register,
+    register_missing,
     spread,
 )
 
@@ -82,6 +81,20 @@ def _save(fig: Any, ctx: ClaimContext, name: str) -> str:
     fig.savefig(path, dpi=90)
     _plt().close(fig)
     return str(path)
+
+
+def _parity(ctx: ClaimContext, closed: list[float], numeric: list[float], formula: str,
+            title: str, name: str) -> str:
+    """Scatter of numeric optima against a closed form with the line y = x; saved as `name`."""
+    fig, ax = _plt().subplots(figsize=(5, 4))
+    ax.plot(closed, numeric, "o")
+    lim = [0.0, max(*closed, *numeric) * 1.05]
+    ax.plot(lim, lim, "k--", lw=0.8, label="y = x")
+    ax.set_xlabel(f"{formula} closed form (nats)")
+    ax.set_ylabel("numeric optimiser (nats)")
+    ax.set_title(title)
+    ax.legend()
+    return _save(fig, ctx, name)
 
 
 def _random_spectrum(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -159,16 +172,9 @@ def claim_theorem1(ctx: ClaimContext) -> ClaimResult:
         numeric.append(num)
         errs.append(max(abs(num - eq2), abs(lib - eq2)) / eq2)
     max_err = float(max(errs))
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(closed, numeric, "o")
-    lim = [0.0, max(closed + numeric) * 1.05]
-    ax.plot(lim, lim, "k--", lw=0.8, label="y = x")
-    ax.set_xlabel("Eq. (2) closed form (nats)")
-    ax.set_ylabel("numeric optimiser (nats)")
-    ax.set_title(f"Theorem 1: N0={n0}, N1={n1}, max rel. err {max_err:.1e}")
-    ax.legend()
-    fig_path = _save(fig, ctx, "theorem1.png")
+    fig_path = _parity(ctx, closed, numeric, "Eq. (2)",
+                       f"Theorem 1: N0={n0}, N1={n1}, max rel. err {max_err:.1e}",
+                       "theorem1.png")
     ok = max_err < REL_TOL
     return ClaimResult(
         "mmi-theorem1", "holds" if ok else "does not hold",
@@ -270,17 +276,9 @@ def claim_theorem2(ctx: ClaimContext) -> ClaimResult:
             pts.append((f, eq4, num))
         seed_max.append(max(errs[-len(ks):]))
     max_err = float(max(errs))
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5, 4))
-    arr = np.asarray(pts)
-    ax.plot(arr[:, 1], arr[:, 2], "o")
-    lim = [0.0, float(arr[:, 1:].max()) * 1.05]
-    ax.plot(lim, lim, "k--", lw=0.8, label="y = x")
-    ax.set_xlabel("Eq. (4) closed form (nats)")
-    ax.set_ylabel("numeric optimiser (nats)")
-    ax.set_title(f"Theorem 2: F between breakpoints, max rel. err {max_err:.1e}")
-    ax.legend()
-    fig_path = _save(fig, ctx, "theorem2.png")
+    fig_path = _parity(ctx, [p[1] for p in pts], [p[2] for p in pts], "Eq. (4)",
+                       f"Theorem 2: F between breakpoints, max rel. err {max_err:.1e}",
+                       "theorem2.png")
     ok = max_err < REL_TOL
     return ClaimResult(
         "mmi-theorem2", "holds" if ok else "does not hold",
@@ -924,11 +922,9 @@ CLAIM_IDS: tuple[str, ...] = tuple(c[0] for c in _CLAIMS)
 
 def register_all() -> None:
     """Register every claim of this module that is not yet in the registry (idempotent)."""
-    for cid, section, statement, measures, func in _CLAIMS:
-        if cid not in _registry.REGISTRY:
-            register(Claim(id=cid, paper="mmi", section=section, statement=statement,
-                           measures=measures, func=f"infoplane.reproduce.claims_mmi:{func}",
-                           quick_seconds=2.0))
-
+    register_missing(
+        Claim(id=cid, paper="mmi", section=section, statement=statement, measures=measures,
+              func=f"infoplane.reproduce.claims_mmi:{func}", quick_seconds=2.0)
+        for cid, section, statement, measures, func in _CLAIMS)
 
 register_all()

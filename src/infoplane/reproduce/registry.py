@@ -32,6 +32,7 @@ __all__ = [
     "get",
     "load_builtin",
     "register",
+    "register_missing",
     "spread",
 ]
 
@@ -305,6 +306,20 @@ def register(claim: Claim) -> Claim:
                    f"(already registered for {REGISTRY[claim.id].func!r})")
     REGISTRY[claim.id] = claim
     return claim
+
+
+def register_missing(claims: Iterable[Claim]) -> None:
+    """Register each of `claims` whose id is not in :data:`REGISTRY` yet (idempotent).
+
+    Claim modules call this on import and from their ``register_all()``.
+
+    Parameters
+    ----------
+    claims : iterable of Claim
+    """
+    for claim in claims:
+        if claim.id not in REGISTRY:
+            register(claim)
 
 
 def get(ids: str | Iterable[str] | None = None) -> list[Claim]:

@@ -132,27 +132,23 @@ def _execute(claim: Claim, out: str, quick: bool, seeds: int,
 
 
 @contextlib.contextmanager
-def _backend(backend: str, jobs: int, scheduler: str | None) -> Iterator[None]:
-    """Activate joblib's Dask backend (starting or connecting to a Dask cluster)."""
-    if backend == "dask":
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:
-            raise ImportError("backend='dask' needs Dask distributed: "
-                              "pip install 'infoplane[dask]'.") from exc
-        with contextlib.ExitStack() as stack:
-            if scheduler is None:
-                cluster = stack.enter_context(LocalCluster(
-                    n_workers=jobs if jobs > 0 else (os.cpu_count() or 1), processes=True,
-                    threads_per_worker=1, dashboard_address=None, host="127.0.0.1"))
-                client = stack.enter_context(Client(cluster))
-            else:
-                client = stack.enter_context(Client(scheduler))
-            del client
-            with joblib.parallel_config(backend="dask"):
-                yield
-        return
-    raise ValueError(f"`backend` must be 'dask' here, got {backend!r}.")
+def _dask(jobs: int, scheduler: str | None) -> Iterator[None]:
+    """Activate joblib's Dask backend (starting a LocalCluster or connecting to `scheduler`)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError("backend='dask' needs Dask distributed: "
+                          "pip install 'infoplane[dask]'.") from exc
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=jobs if jobs > 0 else (os.cpu_count() or 1), processes=True,
+                threads_per_worker=1, dashboard_address=None, host="127.0.0.1"))
+            stack.enter_context(Client(cluster))
+        else:
+            stack.enter_context(Client(scheduler))
+        with joblib.parallel_config(backend="dask"):
+            yield
 
 
 def _ray_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int], jobs: int,
@@ -288,7 +284,7 @@ def _stream(backend: str, todo: Sequence[Claim], args: tuple[str, bool, int, int
     if backend == "loky":
         yield from _loky_stream(todo, args, jobs)
         return
-    with _backend(backend, jobs, scheduler):
+    with _dask(jobs, scheduler):
         parallel = joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")
         yield from parallel(joblib.delayed(_execute)(c, *args) for c in todo)
 
