@@ -183,96 +183,20 @@ def noisy_chain_mi(cov: np.ndarray, noise_var: float):  # type: ignore[no-untype
 
 
 # ======================================================================= estimator truths
+# The distributions with known MI live in infoplane.samplers (one truth for the tests and the
+# benchmark); they are re-exported here under their old names. What stays in this file are
+# independent implementations (brute-force KSG/Ross/Gao, capacity references), not truths.
 
-def gaussian_pair(n: int, d: int, rho: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray,
-                                                                     float]:
-    """X, Y in R^d with Corr(X_i, Y_i) = rho (independent across i): I = -d/2 log(1 - rho²)."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, d))
-    y = rho * x + np.sqrt(1.0 - rho**2) * rng.standard_normal((n, d))
-    return x, y, -0.5 * d * np.log1p(-rho**2)
-
-
-def gaussian_mixture_mi(means: list[float], std: float = 1.0,
-                        priors: list[float] | None = None) -> float:
-    """I(X; Y) for Y ~ priors, X | Y=k ~ N(means[k], std²), by quadrature (nats)."""
-    k = len(means)
-    p = np.full(k, 1.0 / k) if priors is None else np.asarray(priors, dtype=np.float64)
-
-    def mix(x: float) -> float:
-        return float(sum(pi * stats.norm.pdf(x, m, std) for pi, m in zip(p, means,
-                                                                           strict=True)))
-
-    def integrand(x: float) -> float:
-        px = mix(x)
-        total = 0.0
-        for pi, m in zip(p, means, strict=True):
-            f = stats.norm.pdf(x, m, std)
-            if f > 0 and px > 0:
-                total += pi * f * np.log(f / px)
-        return total
-
-    lo, hi = min(means) - 12 * std, max(means) + 12 * std
-    val, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(means),
-                            epsabs=1e-12, epsrel=1e-10)
-    return float(val)
-
-
-def sample_gaussian_mixture(n: int, means: list[float], std: float = 1.0,
-                            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Samples (x, labels) of the mixture in :func:`gaussian_mixture_mi` (uniform priors)."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, len(means), size=n)
-    x = np.asarray(means)[labels] + std * rng.standard_normal(n)
-    return x, labels
-
-
-#: Hand-computed discrete joint tables (counts) and their MI in bits.
-DISCRETE_TABLES: list[tuple[list[list[int]], float]] = [
-    ([[1, 0], [0, 1]], 1.0),                        # identity: I = H = 1 bit
-    ([[1, 1], [1, 1]], 0.0),                        # independent
-    ([[2, 0, 0], [0, 1, 1]], 1.0),                  # B determines A (H(A) = 1 bit)
-    ([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], 2.0),
-    # P = [[1/2, 1/4], [0, 1/4]]: H(A) = h(3/4), H(B) = 1, H(A, B) = 1.5 bits.
-    ([[2, 1], [0, 1]], -(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25)) + 1.0 - 1.5),
-]
-
-
-# ================================== KDE and Gaussian-fit estimators (appended by estimators/kde)
-
-def gaussian_mixture_entropy(centres: np.ndarray, var: float) -> float:
-    """H (nats) of (1/N) Σ_i N(centres_i, var·I) in 1 or 2 dimensions, by the trapezoid rule.
-
-    A uniform grid of spacing σ/12 covering every centre ± 12σ: for a smooth density decaying
-    like a Gaussian the trapezoid rule converges geometrically, far below 1e-8 here.
-    """
-    c = np.asarray(centres, dtype=np.float64).reshape(len(centres), -1)
-    d = c.shape[1]
-    assert d in (1, 2)
-    s = np.sqrt(var)
-    axes = [np.arange(c[:, k].min() - 12 * s, c[:, k].max() + 12 * s, s / 12) for k in range(d)]
-    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
-    sq = ((grid[:, None, :] - c[None, :, :]) ** 2).sum(axis=-1)
-    logp = special.logsumexp(-sq / (2 * var), axis=1) - np.log(len(c)) \
-        - 0.5 * d * np.log(2 * np.pi * var)
-    cell = (s / 12) ** d
-    return float(-np.sum(np.exp(logp) * logp) * cell)
-
-
-def uniform_noise_channel_mi(half_width: float) -> float:
-    """I(X; X + U) for X ~ N(0, 1) and independent U ~ Uniform[-b, b], by quadrature (nats).
-
-    p_Y(y) = (Φ(y + b) − Φ(y − b)) / 2b and H(Y | X) = H(U) = log 2b.
-    """
-    b = half_width
-
-    def p(y: float) -> float:
-        return float((special.ndtr(y + b) - special.ndtr(y - b)) / (2 * b))
-
-    val, _ = integrate.quad(lambda y: -special.xlogy(p(y), p(y)), -b - 12, b + 12, limit=400,
-                            points=[-b, 0.0, b], epsabs=1e-13, epsrel=1e-12)
-    return float(val) - float(np.log(2 * b))
-
+from infoplane.samplers import (  # noqa: E402, F401  (re-exported for older imports)
+    DISCRETE_TABLES,
+    gaussian_mixture_entropy,
+    gaussian_mixture_mi,
+    gaussian_pair,
+    sample_gaussian_mixture,
+    sample_zero_inflated,
+    uniform_noise_channel_mi,
+    zero_inflated_mi,
+)
 
 # ============================================ k-NN estimators (KSG, Ross, Gao): references
 # Appended for tests/test_estimators_ksg.py. Brute-force O(N²) versions of the papers' formulas
@@ -365,45 +289,3 @@ def plugin_mi(a: np.ndarray, b: np.ndarray) -> float:
     outer = p.sum(axis=1, keepdims=True) * p.sum(axis=0, keepdims=True)
     nz = p > 0
     return float(np.sum(p[nz] * np.log(p[nz] / outer[nz])))
-
-
-def zero_inflated_mi(means: list[float], atom_prob: list[float], std: float = 1.0) -> float:
-    """I(X; Y) for uniform Y over classes, X | Y=y = 0 w.p. a_y, else N(means[y], std²).
-
-    A discrete–continuous mixture (an atom at 0 plus densities), by quadrature (nats):
-    I = Σ_y π_y a_y log(a_y / A) + Σ_y π_y (1 − a_y) ∫ φ_y log((1 − a_y) φ_y / g),
-    A = Σ π_y a_y and g = Σ π_y (1 − a_y) φ_y.
-    """
-    kk = len(means)
-    pi = np.full(kk, 1.0 / kk)
-    a = np.asarray(atom_prob, dtype=np.float64)
-    big_a = float(np.sum(pi * a))
-    atom = float(np.sum([pi[y] * a[y] * np.log(a[y] / big_a) for y in range(kk) if a[y] > 0]))
-
-    def g(x: float) -> float:
-        return float(sum(pi[y] * (1 - a[y]) * stats.norm.pdf(x, means[y], std)
-                         for y in range(kk)))
-
-    def integrand(x: float) -> float:
-        gx = g(x)
-        total = 0.0
-        for y in range(kk):
-            f = (1 - a[y]) * stats.norm.pdf(x, means[y], std)
-            if f > 0 and gx > 0:
-                total += pi[y] * f * np.log(f / gx)
-        return total
-
-    lo, hi = min(means) - 12 * std, max(means) + 12 * std
-    cont, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(means),
-                             epsabs=1e-12, epsrel=1e-10)
-    return atom + float(cont)
-
-
-def sample_zero_inflated(n: int, means: list[float], atom_prob: list[float],
-                         std: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Samples (x, labels) of the mixture in :func:`zero_inflated_mi`."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, len(means), size=n)
-    atom = rng.random(n) < np.asarray(atom_prob)[labels]
-    x = np.where(atom, 0.0, np.asarray(means)[labels] + std * rng.standard_normal(n))
-    return x, labels

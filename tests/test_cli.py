@@ -191,6 +191,59 @@ def test_estimate_errors(npz_file: Path, extra: list[str], match: str,
     assert code == 2 and match in err and len(err.strip().splitlines()) == 1
 
 
+def test_estimate_defaults_to_auto_and_says_what_it_chose(
+        npz_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from infoplane.estimators import auto
+
+    d = np.load(npz_file)
+    code, out, _ = run(["estimate", str(npz_file), "--x", "x", "--y", "labels", "--json"],
+                       capsys)
+    got = json.loads(out)
+    assert code == 0 and got["chosen"].startswith("MixedKSG(")
+    assert got["mi"] == pytest.approx(auto().estimate(d["x"], d["labels"]), rel=1e-12)
+    code, out, _ = run(["estimate", str(npz_file), "--x", "x", "--y", "y"], capsys)
+    assert code == 0 and out.startswith("auto chose NormalScores(")
+
+
+def test_estimate_interval_test_and_conditional(
+        npz_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from infoplane.estimators import Gaussian
+
+    d = np.load(npz_file)
+    g = Gaussian()
+    code, out, _ = run(["estimate", str(npz_file), "--x", "x", "--y", "y", "--estimator",
+                        "gaussian", "--ci", "0.9", "--n-resamples", "50", "--test",
+                        "--n-permutations", "19", "--seed", "2", "--json"], capsys)
+    got = json.loads(out)
+    iv = g.confidence_interval(d["x"], d["y"], level=0.9, n_resamples=50, seed=2)
+    assert code == 0
+    assert (got["ci"]["low"], got["ci"]["high"]) == pytest.approx((iv.low, iv.high), rel=1e-12)
+    assert got["ci"]["level"] == 0.9 and got["ci"]["n_resamples"] == 50
+    assert got["test"]["p_value"] == pytest.approx(1 / 20)  # strongly dependent: no perm wins
+    code, out, _ = run(["estimate", str(npz_file), "--x", "x", "--y", "t", "--z", "y",
+                        "--estimator", "gaussian", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["cmi"] == pytest.approx(
+        g.estimate_conditional(d["x"], d["t"], d["y"]), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--ci", "1.5"], "`--ci` must be a level in (0, 1)"),
+        (["--z", "nope"], "`--z` must name an array"),
+        (["--z", "t", "--ci", "0.9"], "`--z` cannot be combined"),
+        (["--plane", "--test"], "`--plane` cannot be combined"),
+        (["--z", "t", "--estimator", "kde"], "does not estimate conditional"),
+    ],
+)
+def test_estimate_new_option_errors(npz_file: Path, extra: list[str], match: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["estimate", str(npz_file), "--x", "x", "--y", "labels", *extra],
+                       capsys)
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1
+
+
 # ------------------------------------------------------------------------------- plane
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import infoplane.discrete as dm
-from ground_truth import DISCRETE_TABLES
 from infoplane.discrete import (
     conditional_entropy,
     entropy,
@@ -21,6 +20,7 @@ from infoplane.discrete import (
     mutual_information,
     mutual_information_from_table,
 )
+from infoplane.samplers import DISCRETE_TABLES
 
 LN2 = math.log(2.0)
 

@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import infoplane.estimators.binning as bm
-from infoplane.discrete import entropy, joint_codes, miller_madow, mutual_information
+from infoplane.discrete import (
+    CORRECTIONS,
+    conditional_mutual_information,
+    entropy,
+    joint_codes,
+    miller_madow,
+    mutual_information,
+)
 from infoplane.estimators.binning import Binning, BinningResult, BinningResults
 
 LN2 = math.log(2.0)
@@ -317,6 +324,168 @@ def test_miller_madow_terms() -> None:
     y = (x + np.random.default_rng(14).integers(0, 2, 300)) % 4
     ref = miller_madow(x) + miller_madow(y) - miller_madow(np.stack([x, y], 1))
     assert Binning(miller_madow=True).estimate(x, y) == pytest.approx(ref, abs=1e-12)
+
+
+# ------------------------------------------------------------------ bias corrections
+def _rows_entropy(rows: np.ndarray) -> float:
+    """Plug-in entropy (nats) of the distinct rows, by np.unique (independent of both
+    binning.py and discrete.py)."""
+    _, counts = np.unique(rows.reshape(len(rows), -1), axis=0, return_counts=True)
+    p = counts / counts.sum()
+    return float(-np.sum(p * np.log(p)))
+
+
+@pytest.mark.parametrize("correction", CORRECTIONS)
+def test_corrections_in_plane_and_plane_many_match_discrete(correction: str) -> None:
+    t = _tanh_layer(n=300, d=3, seed=21) * 0.5
+    labels = np.random.default_rng(22).integers(0, 3, 300)
+    codes = joint_codes(np.digitize(t, _ref_edges()))
+    b = Binning(correction=correction)
+    ixt, ity = b.plane(t, labels)
+    assert ixt == pytest.approx(entropy(codes, correction=correction), abs=1e-12)
+    assert ity == pytest.approx(mutual_information(codes, labels, correction=correction),
+                                abs=1e-12)
+    snaps = np.stack([t, t * 0.2, np.roll(t, 7, axis=0)])
+    many = b.plane_many(snaps, labels)
+    loop = np.array([b.plane(s, labels) for s in snaps])
+    np.testing.assert_allclose(many[0], loop[:, 0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(many[1], loop[:, 1], rtol=0, atol=1e-12)
+    x = np.random.default_rng(23).integers(0, 5, 300)
+    assert b.estimate(t, x) == pytest.approx(
+        mutual_information(codes, x, correction=correction), abs=1e-12)
+
+
+def test_corrections_reduce_the_bias_of_an_undersampled_layer() -> None:
+    # 2 units, 29 bins each, uniform over 841 patterns; N = 200 rows: H(T) = log 841
+    rng = np.random.default_rng(24)
+    centers = -1.0 + (np.arange(29) + 0.5) * (2.0 / 29.0)
+    truth = math.log(29 * 29)
+    err: dict[str, list[float]] = {c: [] for c in ("plugin", "grassberger", "chao_shen")}
+    for _ in range(20):
+        t = centers[rng.integers(0, 29, (200, 2))]
+        for c in err:
+            err[c].append(Binning(correction=c).estimate(t, np.arange(200)) - truth)
+    assert np.mean(err["plugin"]) < -1.0
+    assert abs(np.mean(err["grassberger"])) < abs(np.mean(err["plugin"])) / 2
+    assert abs(np.mean(err["chao_shen"])) < abs(np.mean(err["plugin"])) / 2
+
+
+def test_miller_madow_flag_is_an_alias_of_the_correction() -> None:
+    a, b = Binning(miller_madow=True), Binning(correction="miller_madow")
+    assert a == b and hash(a) == hash(b)
+    assert a.correction == "miller_madow" and b.miller_madow is True
+    assert Binning().miller_madow is False and Binning().correction == "plugin"
+    assert Binning(correction="nsb").miller_madow is False
+    with pytest.raises(ValueError, match=r"`miller_madow` must be False when "
+                                         r"correction='grassberger'"):
+        Binning(miller_madow=True, correction="grassberger")
+    with pytest.raises(ValueError, match=r"`correction` must be one of 'plugin'"):
+        Binning(correction="bias")
+
+
+# ------------------------------------------------------------------ generic discrete path
+def test_generic_path_one_label_per_row_equals_h_t() -> None:
+    # the issue's case: 4096 rows of a 10-unit tanh layer, I(X;T) as estimate(t, arange(N))
+    t = np.tanh(np.random.default_rng(25).standard_normal((4096, 10)))
+    codes = np.digitize(t, _ref_edges())
+    h_t = _rows_entropy(codes)
+    b = Binning()
+    assert b.estimate(t, np.arange(4096)) == pytest.approx(h_t, abs=1e-12)
+    assert b.estimate(np.arange(4096), t) == pytest.approx(h_t, abs=1e-12)
+    assert mutual_information(codes, np.arange(4096)) == pytest.approx(h_t, abs=1e-12)
+    labels = np.random.default_rng(26).integers(0, 7, 4096)
+    ref = h_t + _rows_entropy(labels) - _rows_entropy(np.column_stack([codes, labels]))
+    assert b.estimate(t, labels) == pytest.approx(ref, abs=1e-12)
+    assert b.estimate(t, labels + 10**12) == pytest.approx(ref, abs=1e-12)  # sparse labels
+    # with one label per row H(T,Y) is the entropy of N singletons, for every correction
+    small = t[:500] * 0.1
+    small_codes = joint_codes(np.digitize(small, _ref_edges()))
+    for c in CORRECTIONS:
+        bc = Binning(correction=c)
+        assert bc.estimate(small, np.arange(500)) == pytest.approx(
+            entropy(small_codes, correction=c), abs=1e-12), c
+        ixt, ity = bc.plane_many(np.stack([small, small * 3]), np.arange(500))
+        assert ity[0] == pytest.approx(ixt[0], abs=1e-12) and ixt[0] == pytest.approx(
+            entropy(small_codes, correction=c), abs=1e-12), c
+    yf = (np.arange(4096) % 13) / 13.0 - 0.5                 # real y: binned on its own
+    cy = np.digitize(yf, _ref_edges().astype(np.float64))
+    ref = h_t + _rows_entropy(cy) - _rows_entropy(np.column_stack([codes, cy]))
+    assert b.estimate(t, yf) == pytest.approx(ref, abs=1e-12)
+
+
+def test_prepared_codes_reproduce_estimate() -> None:
+    # the uncertainty module resamples the prepared rows: they must be the binned codes
+    t = _tanh_layer(n=200, d=2, seed=27, dtype=np.float64)
+    labels = np.arange(200) % 4
+    b = Binning(mode="adaptive")
+    xs, ys = b._prepare(t, labels)
+    assert xs.dtype == np.int64 and xs.shape == (200,) and ys.shape == (200,)
+    assert b._estimate_nats(xs, ys) == pytest.approx(b.estimate(t, labels), abs=1e-12)
+    assert b._estimate_nats(xs[::-1], ys[::-1]) == pytest.approx(b.estimate(t, labels),
+                                                                 abs=1e-12)
+
+
+# ------------------------------------------------------------------------- conditional MI
+def _cmi_table(t: np.ndarray) -> float:
+    """Σ p(x,y,z) log[p(z) p(x,y,z) / (p(x,z) p(y,z))] of a count table (axes x, y, z)."""
+    p = t / t.sum()
+    pz, pxz, pyz = p.sum(axis=(0, 1)), p.sum(axis=1), p.sum(axis=0)
+    return float(sum(p[i, j, k] * math.log(pz[k] * p[i, j, k] / (pxz[i, k] * pyz[j, k]))
+                     for i, j, k in zip(*np.nonzero(p), strict=True)))
+
+
+def test_conditional_mi_on_exact_tables() -> None:
+    assert Binning.has_conditional
+    x = np.repeat([0, 0, 1, 1], 10)
+    y = np.repeat([0, 1, 0, 1], 10)
+    z = x ^ y
+    b = Binning(unit="bits")
+    assert b.estimate(x, y) == pytest.approx(0.0, abs=1e-15)
+    assert b.estimate_conditional(x, y, z) == pytest.approx(1.0, abs=1e-14)
+    # real values are binned (default edges on [-1, 1]); labels as floats would be binned too
+    xf, yf, zf = (np.where(v == 1, 0.5, -0.5) for v in (x, y, z))
+    assert b.estimate_conditional(xf, yf, zf) == pytest.approx(1.0, abs=1e-14)
+    assert b.estimate_conditional(x, y, zf) == pytest.approx(1.0, abs=1e-14)
+    assert b.estimate_conditional(x, y, np.array(["u", "v"])[z]) == pytest.approx(1.0,
+                                                                                abs=1e-14)
+    # a Markov chain X -> Z -> Y with exact counts: I(X;Y|Z) = 0 although I(X;Y) > 0
+    table = 240 * (np.array([0.5, 0.5])[:, None, None]
+                   * (np.array([[3, 1], [1, 3]]) / 4)[:, None, :]
+                   * (np.array([[1, 2], [2, 1]]) / 3).T[None, :, :])
+    idx = np.indices(table.shape).reshape(3, -1)
+    xs, ys, zs = (np.repeat(i, np.round(table).ravel().astype(int)) for i in idx)
+    assert b.estimate_conditional(xs, ys, zs) == pytest.approx(0.0, abs=1e-13)
+    assert b.estimate(xs, ys) > 1e-3
+    # a random 3 x 2 x 4 table against the explicit sum
+    t = np.random.default_rng(28).integers(1, 9, size=(3, 2, 4)).astype(float)
+    idx = np.indices(t.shape).reshape(3, -1)
+    a, c, d = (np.repeat(i, t.ravel().astype(int)) for i in idx)
+    assert Binning().estimate_conditional(a, c, d) == pytest.approx(_cmi_table(t), abs=1e-12)
+
+
+@pytest.mark.parametrize("correction", CORRECTIONS)
+def test_conditional_mi_corrections_match_discrete(correction: str) -> None:
+    rng = np.random.default_rng(29)
+    z = rng.integers(0, 4, 400)
+    x = (z + rng.integers(0, 3, 400)) % 5
+    y = (z + rng.integers(0, 2, 400)) % 4
+    t = np.tanh(0.3 * x[:, None] + 0.05 * rng.standard_normal((400, 1)))
+    codes = np.digitize(t, _ref_edges())
+    got = Binning(correction=correction).estimate_conditional(t, y, z)
+    assert got == pytest.approx(conditional_mutual_information(codes, y, z,
+                                                               correction=correction),
+                                abs=1e-12)
+
+
+def test_conditional_mi_errors() -> None:
+    b = Binning()
+    with pytest.raises(ValueError, match=r"`z` must have the same number of samples as `x` "
+                                         r"\(4\), got 3"):
+        b.estimate_conditional([0, 1, 0, 1], [0, 1, 1, 0], [0, 1, 0])
+    with pytest.raises(ValueError, match=r"`z` must have the same number of samples as `x`"):
+        b.estimate_conditional([0, 1, 0, 1], [0, 1, 1, 0], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"`z` must be finite"):
+        b.estimate_conditional([0, 1, 0, 1], [0, 1, 1, 0], [0.1, 0.2, np.nan, 0.3])
 
 
 # ----------------------------------------------------------------------------- estimate

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from sklearn.covariance import LedoitWolf, ShrunkCovariance
 
-from ground_truth import gaussian_mixture_mi, gaussian_pair, uniform_noise_channel_mi
 from infoplane.estimators import gaussian as gaussian_module
 from infoplane.estimators.gaussian import Gaussian
+from infoplane.samplers import gaussian_mixture_mi, gaussian_pair, uniform_noise_channel_mi
 
 
 def mi_from_cov(cov: np.ndarray, dx: int) -> float:

@@ -11,9 +11,9 @@ import pytest
 from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 
-from ground_truth import gaussian_mixture_entropy
 from infoplane.estimators import kde as kde_module
 from infoplane.estimators.kde import KDE, KDEResult
+from infoplane.samplers import gaussian_mixture_entropy
 
 
 def direct_bounds(t: np.ndarray, labels: np.ndarray, noise_var: float) -> np.ndarray:

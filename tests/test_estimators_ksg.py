@@ -19,19 +19,16 @@ import pytest
 from scipy.special import digamma
 from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
 
-from ground_truth import (
-    gao_brute_force,
+from ground_truth import gao_brute_force, ksg_brute_force, plugin_mi, ross_brute_force
+from infoplane.estimators import ksg as ksg_module
+from infoplane.estimators.ksg import KSG, MixedKSG
+from infoplane.samplers import (
     gaussian_mixture_mi,
     gaussian_pair,
-    ksg_brute_force,
-    plugin_mi,
-    ross_brute_force,
     sample_gaussian_mixture,
     sample_zero_inflated,
     zero_inflated_mi,
 )
-from infoplane.estimators import ksg as ksg_module
-from infoplane.estimators.ksg import KSG, MixedKSG
 
 N = 2000
 

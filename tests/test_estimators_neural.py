@@ -49,9 +49,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ground_truth import gaussian_pair
 from infoplane.estimators import neural
 from infoplane.estimators.neural import MINE, InfoNCE
+from infoplane.samplers import gaussian_pair
 
 LN2 = math.log(2.0)
 #: Tiny settings for plumbing tests (milliseconds instead of seconds).

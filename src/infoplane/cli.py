@@ -310,7 +310,7 @@ def capacity_demo(ctx: click.Context, out_dir: str) -> None:
 # -------------------------------------------------------------------------------- estimate
 
 _ESTIMATORS = {
-    "binning": "Binning", "kde": "KDE", "ksg": "KSG", "mixed": "MixedKSG",
+    "auto": "Auto", "binning": "Binning", "kde": "KDE", "ksg": "KSG", "mixed": "MixedKSG",
     "gaussian": "Gaussian", "mine": "MINE", "infonce": "InfoNCE",
 }
 
@@ -357,53 +357,258 @@ def _make_estimator(name: str, options: tuple[str, ...], unit: str, seed: int) -
 @click.option("--x", "x_key", required=True, help="Array name of X (or of the layer T with "
               "--plane) in FILE.")
 @click.option("--y", "y_key", required=True, help="Array name of Y (the labels with --plane).")
-@click.option("--estimator", "name", type=click.Choice(sorted(_ESTIMATORS)), default="ksg",
-              show_default=True)
+@click.option("--z", "z_key", default=None, help="Array name of Z: estimate the conditional "
+              "I(X;Y|Z) (KSG, Gaussian, Binning, auto).")
+@click.option("--estimator", "name", type=click.Choice(sorted(_ESTIMATORS)), default="auto",
+              show_default=True, help="Estimator; 'auto' picks one from the data and says which.")
 @click.option("--option", "-O", "options", multiple=True, metavar="NAME=VALUE",
               help="An estimator option, e.g. -O k=5 or -O bounds=-1,1 (repeatable).")
 @click.option("--plane", is_flag=True, help="Treat X as a layer T and Y as labels: print "
               "I(X;T) and I(T;Y) of the information plane.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--ci", "ci_level", type=float, default=None, metavar="LEVEL",
+              help="Also print a confidence interval at this level, e.g. --ci 0.95.")
+@click.option("--n-resamples", type=int, default=None,
+              help="Resamples of the interval (default: the estimator's own).")
+@click.option("--test", "run_test", is_flag=True,
+              help="Also print the p-value of a permutation test of independence.")
+@click.option("--n-permutations", type=int, default=199, show_default=True,
+              help="Permutations of --test.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the estimator and of resampling.")
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True,
+              help="Unit of the printed values.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, name: str,
-                 options: tuple[str, ...], plane: bool, seed: int, unit: str,
-                 as_json: bool) -> None:
-    """Estimate I(X;Y) from two arrays of an .npz file.
+def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, z_key: str | None,
+                 name: str, options: tuple[str, ...], plane: bool, ci_level: float | None,
+                 n_resamples: int | None, run_test: bool, n_permutations: int, seed: int,
+                 unit: str, as_json: bool) -> None:
+    """Estimate I(X;Y) (or I(X;Y|Z)) from arrays of an .npz file.
 
     \b
+    infoplane estimate data.npz --x x --y y                  # auto-chosen estimator
+    infoplane estimate data.npz --x x --y y --ci 0.95 --test
+    infoplane estimate data.npz --x x --y y --z z --estimator ksg -O k=5 --json
     infoplane estimate data.npz --x t --y labels --estimator binning --plane --unit bits
-    infoplane estimate data.npz --x x --y y --estimator ksg -O k=5 --json
     """
     path = Path(file)
     if not path.is_file():
         raise FileNotFoundError(f"`FILE` must be an existing .npz file, got {file!r}.")
+    if plane and (z_key is not None or ci_level is not None or run_test):
+        raise ValueError("`--plane` cannot be combined with --z, --ci or --test.")
+    if z_key is not None and (ci_level is not None or run_test):
+        raise ValueError("`--z` cannot be combined with --ci or --test (intervals and tests "
+                         "are for I(X;Y)).")
+    if ci_level is not None and not 0.0 < ci_level < 1.0:
+        raise ValueError(f"`--ci` must be a level in (0, 1), e.g. 0.95, got {ci_level!r}.")
     with np.load(path, allow_pickle=False) as npz:
         keys = list(npz.keys())
-        for flag, key in (("--x", x_key), ("--y", y_key)):
+        wanted = [("--x", x_key), ("--y", y_key)] + ([("--z", z_key)] if z_key else [])
+        for flag, key in wanted:
             if key not in keys:
                 raise ValueError(f"`{flag}` must name an array in {file}: one of {keys}, "
                                  f"got {key!r}.")
         x, y = npz[x_key], npz[y_key]
+        z = npz[z_key] if z_key else None
     est = _make_estimator(name, options, unit, seed)
     result: dict[str, Any] = {"estimator": repr(est), "unit": unit, "n": len(x)}
+    lines: list[str] = []
+    if name == "auto" and not plane:
+        chosen = est.choose(x, y)
+        result["chosen"] = repr(chosen)
+        lines.append(f"auto chose {chosen!r}")
     if plane:
         ixt, ity = est.plane(x, y)
         result.update(i_xt=ixt, i_ty=ity)
-        line = f"I(X;T) = {ixt:.6f} {unit}   I(T;Y) = {ity:.6f} {unit}   ({est!r})"
+        lines.append(f"I(X;T) = {ixt:.6f} {unit}   I(T;Y) = {ity:.6f} {unit}   ({est!r})")
+    elif z is not None:
+        value = est.estimate_conditional(x, y, z)
+        result.update(cmi=value)
+        lines.append(f"I(X;Y|Z) = {value:.6f} {unit}   ({est!r})")
     else:
         value = est.estimate(x, y)
         result.update(mi=value)
-        line = f"I(X;Y) = {value:.6f} {unit}   ({est!r})"
-    click.echo(to_json(result) if as_json else line)
+        lines.append(f"I(X;Y) = {value:.6f} {unit}   ({est!r})")
+        if ci_level is not None:
+            iv = est.confidence_interval(x, y, level=ci_level, n_resamples=n_resamples,
+                                         seed=seed)
+            result["ci"] = {"low": iv.low, "high": iv.high, "level": iv.level,
+                            "method": iv.method, "n_resamples": iv.n_resamples}
+            lines.append(f"{100 * iv.level:g} % interval [{iv.low:.6f}, {iv.high:.6f}] {unit}"
+                         f"   ({iv.method}, {iv.n_resamples} resamples)")
+        if run_test:
+            tr = est.independence_test(x, y, n_permutations=n_permutations, seed=seed)
+            result["test"] = {"p_value": tr.p_value, "n_permutations": tr.n_permutations}
+            lines.append(f"independence test: p = {tr.p_value:.4g}"
+                         f"   ({tr.n_permutations} permutations)")
+    click.echo(to_json(result) if as_json else "\n".join(lines))
+
+
+# ------------------------------------------------------------------------------- benchmark
+
+#: Estimators scored by `infoplane benchmark` without --estimator: every built-in except the
+#: neural bounds (MINE, InfoNCE), which take minutes per estimate at n = 5000.
+_BENCHMARK_DEFAULT = ("auto", "binning", "kde", "ksg", "mixed", "gaussian")
+
+
+class _BenchmarkCommand(click.Command):
+    """Records which ``-O``/``--option`` belongs to which ``--estimator`` (the one before it).
+
+    Click gathers repeated options into separate tuples and loses their interleaving, so the
+    raw arguments are scanned first; click then parses (and validates) them as usual.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {o for p in self.params if isinstance(p, click.Option) and not p.is_flag
+                       for o in p.opts}
+        groups: list[tuple[str, list[str]]] = []
+        i = 0
+        while i < len(args):
+            tok = args[i]
+            if tok == "--":
+                break
+            name, eq, value = tok.partition("=")
+            if name == "--estimator" or (tok.startswith("--estimator") and eq):
+                if not eq:
+                    i += 1
+                    value = args[i] if i < len(args) else ""
+                groups.append((value, []))
+            elif name == "--option" or tok == "-O" or (tok.startswith("-O") and len(tok) > 2):
+                if tok == "-O" or (name == "--option" and not eq):
+                    i += 1
+                    value = args[i] if i < len(args) else ""
+                elif tok.startswith("-O"):
+                    value = tok[2:]
+                if not groups:
+                    raise ValueError(f"`-O {value}` must follow the `--estimator NAME` it "
+                                     "applies to, e.g. --estimator ksg -O k=5.")
+                groups[-1][1].append(value)
+            elif tok in takes_value:
+                i += 1
+            i += 1
+        ctx.meta["benchmark_estimators"] = groups
+        return super().parse_args(ctx, args)
+
+
+#: The run() argument behind each benchmark option (for error messages).
+_BENCHMARK_FLAGS = {"n": "--n", "seeds": "--seeds", "tasks": "--tasks", "jobs": "--jobs",
+                    "backend": "--backend", "scheduler": "--scheduler",
+                    "abs_tol": "--abs-tol", "rel_tol": "--rel-tol", "out": "--out"}
+
+
+def _benchmark_estimators(groups: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    chosen = groups or [(name, []) for name in _BENCHMARK_DEFAULT]
+    out: dict[str, Any] = {}
+    for name, opts in chosen:
+        label = f"{name}({', '.join(opts)})" if opts else name
+        if label in out:
+            raise ValueError(f"`--estimator` must not repeat an estimator with the same "
+                             f"options, got {label!r} twice.")
+        try:
+            out[label] = _make_estimator(name, tuple(opts), "nats", 0)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"{exc} (in --estimator {label})") from exc
+    return out
+
+
+@cli.command("benchmark", cls=_BenchmarkCommand)
+@click.option("--estimator", "names", multiple=True, type=click.Choice(sorted(_ESTIMATORS)),
+              help="An estimator to score (repeatable; default: "
+                   f"{', '.join(_BENCHMARK_DEFAULT)}). The -O options after it are its own.")
+@click.option("--option", "-O", "options", multiple=True, metavar="NAME=VALUE",
+              help="An option of the preceding --estimator, e.g. --estimator ksg -O k=5 "
+                   "--estimator binning -O mode=quantile -O n_bins=10 (repeatable).")
+@click.option("--tasks", "task_specs", multiple=True, default=("bmi",), show_default=True,
+              help="Tasks: names, fnmatch patterns ('normal-*') or suites ('bmi', 'lowdim', "
+                   "'highdim', 'all'; or 'suite:NAME'); comma-separated or repeated.")
+@click.option("--n", "sizes", default="5000", show_default=True,
+              help="Samples per estimate; comma-separated for several sizes.")
+@click.option("--seeds", type=int, default=3, show_default=True,
+              help="Seeds 0..SEEDS-1: each draws its own sample (and seeds the estimator).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Directory for the per-estimate results (a re-run resumes), results.csv, "
+                   "summary.json, summary.md and benchmark.png. Default: write nothing.")
+@click.option("--jobs", type=int, default=1, show_default=True,
+              help="Estimates at the same time; 1 runs them in this process, -1 = one per "
+                   "CPU core.")
+@click.option("--backend", type=click.Choice(["loky", "dask", "ray"]), default="loky",
+              show_default=True, help="Local processes (loky), a Dask or a Ray cluster.")
+@click.option("--scheduler", default=None, help="Dask scheduler or Ray cluster address "
+              "(default: start a local one).")
+@click.option("--abs-tol", type=float, default=0.1, show_default=True,
+              help="Tolerance floor in nats: within when |mean error| <= max(ABS_TOL, "
+                   "REL_TOL x truth).")
+@click.option("--rel-tol", type=float, default=0.1, show_default=True,
+              help="Relative tolerance (fraction of the true MI).")
+@click.option("--no-standardize", is_flag=True,
+              help="Do not z-score the continuous columns before estimating.")
+@click.option("--list", "list_only", is_flag=True,
+              help="List the selected tasks (dimensions, data kinds, true MI) and exit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def benchmark_cmd(ctx: click.Context, names: tuple[str, ...], options: tuple[str, ...],
+                  task_specs: tuple[str, ...], sizes: str, seeds: int, out_dir: str | None,
+                  jobs: int, backend: str, scheduler: str | None, abs_tol: float,
+                  rel_tol: float, no_standardize: bool, list_only: bool,
+                  as_json: bool) -> None:
+    """Score estimators on tasks with known mutual information.
+
+    Prints, per estimator, the tasks within tolerance and the mean absolute error (nats).
+
+    \b
+    infoplane benchmark --estimator ksg --estimator gaussian --tasks bmi --out out/bench
+    infoplane benchmark --estimator ksg -O k=5 --estimator ksg -O k=10 --tasks 'normal-*'
+    infoplane benchmark --tasks normal-dense-1x1-0.75,student-dof1-1x1 --n 200 --seeds 2
+    """
+    import re
+
+    from infoplane import benchmark
+
+    state: _State = ctx.find_root().obj
+    specs = [s.strip() for spec in task_specs for s in spec.split(",") if s.strip()]
+    if not specs:
+        raise ValueError(f"`--tasks` must name at least one task, got {task_specs!r}.")
+    try:
+        n = [int(t) for t in sizes.split(",") if t.strip()]
+    except ValueError:
+        raise ValueError(f"`--n` must be comma-separated integers, got {sizes!r}.") from None
+    if not n:
+        raise ValueError(f"`--n` must hold at least one sample size, got {sizes!r}.")
+    try:
+        selected = benchmark.resolve_tasks(specs)
+        if list_only:
+            for t in selected:
+                kinds = "/".join("discrete" if d else "continuous"
+                                 for d in (t.x_discrete, t.y_discrete))
+                click.echo(f"{t.name:<40} {t.dim_x:>3} x {t.dim_y:<3} {kinds:<22} "
+                           f"I = {t.mutual_information():.4f} nats")
+            return
+        groups = ctx.meta.get("benchmark_estimators", [])
+        result = benchmark.run(_benchmark_estimators(groups), selected, n=n, seeds=seeds,
+                               out=out_dir, standardize=not no_standardize, abs_tol=abs_tol,
+                               rel_tol=rel_tol, jobs=jobs, backend=backend,  # type: ignore[arg-type]
+                               scheduler=scheduler, progress=not state.quiet)
+    except (ValueError, TypeError) as exc:  # name the option the user typed
+        text = str(exc)
+        m = re.match(r"`(\w+)`", text)
+        if m and m.group(1) in _BENCHMARK_FLAGS:
+            text = f"`{_BENCHMARK_FLAGS[m.group(1)]}`" + text[m.end():]
+        raise type(exc)(text) from exc
+    if as_json:
+        click.echo(to_json(result.to_dict()))
+    else:
+        click.echo(result.to_markdown().rstrip("\n"))
+    if out_dir is not None:
+        _echo(ctx, f"wrote {Path(out_dir) / 'summary.md'}, summary.json, results.csv, "
+                   "benchmark.png")
 
 
 # ----------------------------------------------------------------------------------- plane
 
 @cli.command("plane")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--estimator", "name", type=click.Choice(sorted(_ESTIMATORS)), default="binning",
+@click.option("--estimator", "name", type=click.Choice(sorted(set(_ESTIMATORS) - {"auto"})),
+              default="binning",
               show_default=True)
 @click.option("--option", "-O", "options", multiple=True, metavar="NAME=VALUE",
               help="An estimator option, e.g. -O n_bins=30 -O mode=adaptive (repeatable).")

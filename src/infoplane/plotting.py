@@ -284,3 +284,103 @@ def gradient_snr_from_run(run: Any, *, ax: Axes | None = None,
     mean = np.array([[r[name]["mean"] for name in layers] for r in rows])
     std = np.array([[r[name]["std"] for name in layers] for r in rows])
     return gradient_snr(steps, mean, std, layers=layers, ax=ax, title=title)
+
+
+# ------------------------------------------------------------------------------- benchmark
+
+def benchmark_figure(result: Any, *, title: str | None = None) -> Any:
+    """Estimates against the truth per task, and the error per task, of a benchmark run.
+
+    Left: the mean estimate over seeds against the true I(X;Y), one marker per estimator (and
+    sample size), error bars ± one standard deviation over seeds, the line y = x and the
+    tolerance band y = x ± max(abs_tol, rel_tol · x). Right: the mean error per task (tasks
+    sorted by their truth) with the same error bars and each task's tolerance as a grey band,
+    on a symmetric-log axis (linear within ±0.1 nats) so that both small and saturated errors
+    stay readable. Tasks an estimator is not applicable to, or where every seed failed, are
+    not drawn.
+
+    Parameters
+    ----------
+    result : infoplane.benchmark.BenchmarkResult
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    per = result.per_task()
+    per = per[per["n_ok"] > 0]
+    order = (result.frame.drop_duplicates("task").sort_values(["truth", "task"])["task"]
+             .tolist())
+    n_tasks = max(len(order), 1)
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12.5, max(4.8, 0.3 * n_tasks + 1.8)), constrained_layout=True,
+        gridspec_kw={"width_ratios": [1.0, 1.15]})
+    truths = result.frame.drop_duplicates("task").set_index("task")["truth"]
+    lo = float(min(truths.min(), 0.0))
+    hi = float(truths.max()) if len(truths) else 1.0
+    grid = np.linspace(lo, hi, 200)
+    tol = result.tolerance(grid)
+    left.fill_between(grid, grid - tol, grid + tol, color="0.85", label="tolerance", zorder=0)
+    left.plot(grid, grid, color="0.35", lw=1.0, label="y = x", zorder=1)
+    groups = list(per.groupby(["estimator", "n"], sort=False))
+    several_n = per["n"].nunique() > 1
+    markers = "os^Dv<>ph*XP"
+    rank = {t: i for i, t in enumerate(order)}
+    spread = 0.6 / max(len(groups), 1)
+    # estimates far outside the truths' range (a saturated estimator) would flatten the panel:
+    # the y-axis spans the truths, and points beyond it are drawn open on its edge
+    span = max(hi - lo, 0.5)
+    y_lo, y_hi = lo - 0.35 * span, hi + 0.6 * span
+    clipped = 0
+    widest = 0.3
+    for j, ((est, size), g) in enumerate(groups):
+        label = f"{est} (n={size})" if several_n else str(est)
+        std = np.nan_to_num(g["std"].to_numpy(dtype=np.float64))
+        mean = g["mean"].to_numpy(dtype=np.float64)
+        err = g["mean_error"].to_numpy(dtype=np.float64)
+        inside = (mean >= y_lo) & (mean <= y_hi)
+        marker = markers[j % len(markers)]
+        truth = g["truth"].to_numpy(dtype=np.float64)
+        bars = left.errorbar(truth[inside], mean[inside], yerr=std[inside], fmt=marker, ms=5,
+                             capsize=2, lw=0.8, label=label, alpha=0.85, zorder=3)
+        colour = bars[0].get_color()
+        if not inside.all():
+            clipped += int((~inside).sum())
+            left.scatter(truth[~inside], np.clip(mean[~inside], y_lo, y_hi), marker=marker,
+                         s=30, facecolors="none", edgecolors=colour, zorder=3, clip_on=False)
+        pos = np.array([rank[t] for t in g["task"]]) + (j - (len(groups) - 1) / 2) * spread
+        right.errorbar(err, pos, xerr=std, fmt=marker, ms=5, capsize=2, lw=0.8,
+                       color=colour, alpha=0.85, zorder=3)
+        if err.size:
+            widest = max(widest, float(np.max(np.abs(err) + std)))
+    left.set_ylim(y_lo, y_hi)
+    if clipped:
+        left.text(0.98, 0.02, f"{clipped} mean(s) beyond the axis, drawn open on its edge",
+                  transform=left.transAxes, ha="right", va="bottom", fontsize=7)
+    for t, i in rank.items():
+        band = float(result.tolerance(truths[t]))
+        right.fill_betweenx([i - 0.45, i + 0.45], -band, band, color="0.85", lw=0, zorder=0)
+        widest = max(widest, band)
+    right.axvline(0.0, color="0.35", lw=1.0, zorder=1)
+    right.set_xscale("symlog", linthresh=0.1)
+    right.set_xlim(-3.0 * widest, 3.0 * widest)
+    right.set_yticks(range(len(order)), [f"{t} ({truths[t]:.2f})" for t in order], fontsize=7)
+    right.set_ylim(-0.6, len(order) - 0.4)
+    right.set_xlabel("mean error, estimate − truth (nats, symlog)")
+    right.set_ylabel("task (true MI, nats)")
+    right.set_title("Error per task (grey: tolerance)")
+    right.grid(True, axis="x", alpha=0.3)
+    left.set_xlabel("true I(X;Y) (nats)")
+    left.set_ylabel("estimate (nats, mean ± std over seeds)")
+    left.set_title("Estimate vs truth")
+    left.grid(True, alpha=0.3)
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3,
+                frameon=False)
+    seeds = result.frame["seed"].nunique()
+    sizes = ", ".join(str(s) for s in sorted(result.frame["n"].unique()))
+    fig.suptitle(title or f"Mutual-information benchmark: {len(order)} tasks, n = {sizes}, "
+                 f"{seeds} seed(s)")
+    return fig

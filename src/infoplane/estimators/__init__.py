@@ -6,6 +6,7 @@ Each estimator is a small frozen dataclass with ``estimate(x, y) -> float`` (nat
 
 | estimator | question it answers |
 | --- | --- |
+| :func:`auto` | the default: picks one of the below from the data (``choose`` says which) |
 | :class:`Binning` | the information plane of Shwartz-Ziv & Tishby (discretised layers) |
 | :class:`KDE` | Kolchinsky–Tracey bounds on a noisy layer, as Saxe et al. use them |
 | :class:`KSG` | I(X;Y) of continuous variables in any dimensions (k-NN) |
@@ -19,9 +20,12 @@ Modules are imported on first use, so ``import infoplane.estimators`` stays ligh
 from __future__ import annotations
 
 from infoplane._lazy import lazy_getattr
-from infoplane.estimators.base import Estimator
+from infoplane.estimators.base import Estimator, Interval, TestResult
 
 _LAZY = {
+    "Auto": "infoplane.estimators.default",
+    "NormalScores": "infoplane.estimators.default",
+    "auto": "infoplane.estimators.default",
     "Binning": "infoplane.estimators.binning",
     "BinningResult": "infoplane.estimators.binning",
     "KDE": "infoplane.estimators.kde",
@@ -37,5 +41,5 @@ _LAZY = {
 __getattr__ = lazy_getattr("infoplane.estimators", _LAZY)
 
 
-__all__ = ["KDE", "KSG", "MINE", "Binning", "BinningResult", "Estimator", "Gaussian",
-           "InfoNCE", "KDEResult", "MixedKSG"]
+__all__ = ["KDE", "KSG", "MINE", "Auto", "Binning", "BinningResult", "Estimator", "Gaussian",
+           "InfoNCE", "Interval", "KDEResult", "MixedKSG", "NormalScores", "TestResult", "auto"]

@@ -92,6 +92,59 @@ def as_labels(name: str, value: Any, *, n: int | None = None) -> IntArray:
     return np.asarray(codes.reshape(-1), dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval for a mutual-information estimate.
+
+    Attributes
+    ----------
+    value : float
+        The point estimate on all the data (in ``unit``).
+    low, high : float
+        The interval's ends.
+    level : float
+        Nominal coverage, e.g. 0.95.
+    method : str
+        How it was built (``"bootstrap"``, ``"subsampling"``, ...).
+    n_resamples : int
+        Resamples (or splits) used.
+    unit : {"nats", "bits"}
+    """
+
+    value: float
+    low: float
+    high: float
+    level: float
+    method: str
+    n_resamples: int
+    unit: Unit = "nats"
+
+    def __contains__(self, truth: float) -> bool:
+        return self.low <= truth <= self.high
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A permutation test of independence.
+
+    Attributes
+    ----------
+    statistic : float
+        The estimate on the data as given (in ``unit``).
+    p_value : float
+        (1 + #{permuted statistic >= observed}) / (1 + n_permutations).
+    n_permutations : int
+    unit : {"nats", "bits"}
+    """
+
+    __test__ = False  # not a pytest test class
+
+    statistic: float
+    p_value: float
+    n_permutations: int
+    unit: Unit = "nats"
+
+
 def standardised(z: FloatArray, *, center: bool = True) -> FloatArray:
     """Columns divided by their standard deviation (constant columns only centred)."""
     std = z.std(axis=0)
@@ -174,7 +227,55 @@ class Estimator(ABC):
         arr = np.array(pairs, dtype=np.float64).reshape(-1, 2)
         return arr[:, 0], arr[:, 1]
 
+    def estimate_conditional(self, x: npt.ArrayLike, y: npt.ArrayLike,
+                             z: npt.ArrayLike) -> float:
+        """Estimate the conditional mutual information I(X; Y | Z).
+
+        Defined where the estimator has a conditional form (KSG: Frenzel & Pompe 2007;
+        Gaussian: closed form; Binning: discrete plug-in or bias-corrected); elsewhere a
+        ``TypeError``.
+
+        Parameters
+        ----------
+        x, y : array_like, shape (n,) or (n, d)
+        z : array_like, shape (n,) or (n, d_z)
+            The conditioning variable, same number of rows as ``x``.
+        """
+        if not self.has_conditional:
+            raise TypeError(f"{type(self).__name__} does not estimate conditional mutual "
+                            "information; use KSG, Gaussian or Binning (estimate_conditional).")
+        xs, ys = self._prepare(x, y)
+        zs = self._prepare_z(z, xs.shape[0])
+        return float(self._conditional_nats(xs, ys, zs)) / unit_factor(self.unit)
+
+    def confidence_interval(self, x: npt.ArrayLike, y: npt.ArrayLike, *, level: float = 0.95,
+                            n_resamples: int | None = None, method: str | None = None,
+                            seed: int = 0) -> Interval:
+        """A confidence interval for I(X; Y) (see :mod:`infoplane.estimators.uncertainty`)."""
+        from infoplane.estimators.uncertainty import confidence_interval
+
+        return confidence_interval(self, x, y, level=level, n_resamples=n_resamples,
+                                   method=method, seed=seed)
+
+    def independence_test(self, x: npt.ArrayLike, y: npt.ArrayLike, *,
+                          n_permutations: int = 199, seed: int = 0) -> TestResult:
+        """Permutation test of independence (see :mod:`infoplane.estimators.uncertainty`)."""
+        from infoplane.estimators.uncertainty import independence_test
+
+        return independence_test(self, x, y, n_permutations=n_permutations, seed=seed)
+
     # ------------------------------------------------------------------------- internals
+    #: Whether :meth:`estimate_conditional` is defined (subclasses set it).
+    has_conditional: ClassVar[bool] = False
+
+    def _prepare_z(self, z: npt.ArrayLike, n: int) -> Any:
+        """Validate the conditioning variable (continuous by default; override)."""
+        return as_samples("z", z, n=n)
+
+    def _conditional_nats(self, x: FloatArray, y: Any, z: Any) -> float:
+        """I(X;Y|Z) in nats from validated arrays (override with ``has_conditional``)."""
+        raise NotImplementedError
+
     def _prepare(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, Any]:
         xs = as_samples("x", x)
         if self.y_discrete:

@@ -63,9 +63,20 @@ mesh, gives a meaningful number.) :meth:`Binning.plane_details` and
 distinct patterns, the bin occupancy and out-of-range values; ``plane`` warns about them.
 
 Bias: plug-in entropies are biased low by about (K - 1)/(2N) nats for K occupied patterns
-(Miller 1955; Paninski 2003). ``miller_madow=True`` adds that term to each entropy:
+(Miller 1955; Paninski 2003), and by much more when N is not large against the number of
+possible patterns. ``correction=`` applies one of the estimators of :mod:`infoplane.discrete`
+("miller_madow", "grassberger", "chao_shen", "nsb"; formulas and references there) to every
+entropy: I(X;T) = H_c(T) and I(T;Y) = H_c(T) + H_c(Y) - H_c(T,Y). For Miller–Madow that is
 I(X;T) = H(T) + (K_T - 1)/(2N) (which may exceed log N) and
-I(T;Y) += (K_T + K_Y - K_TY - 1)/(2N) (which may be negative: nothing is clamped).
+I(T;Y) += (K_T + K_Y - K_TY - 1)/(2N). Corrected values may exceed log N or be negative:
+nothing is clamped. NSB uses K = the number of observed patterns of each entropy (the number
+of possible patterns of a layer, (n_bins + 1)^d, is rarely the support that matters);
+``miller_madow=True`` is an alias of ``correction="miller_madow"``.
+
+Discrete and conditional MI: :meth:`Binning.estimate` and :meth:`Binning.estimate_conditional`
+read integer (boolean, string) inputs as codes and bin real ones, then compute
+H(X) + H(Y) - H(X,Y), or H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z), with the same correction; each
+costs one sort of packed int64 keys (O(N log N)), however many classes y has.
 
 Speed: :meth:`Binning.plane_many` digitises a stacked (S, N, d) array chunk by chunk with
 arithmetic (exactly corrected at the edges), packs each row into one int64 key (mixed radix;
@@ -88,14 +99,21 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from infoplane._typing import FloatArray, IntArray, Unit
 from infoplane._validation import as_float, as_int, choice, fail, unit_factor
-from infoplane.discrete import joint_codes
+from infoplane.discrete import (
+    Correction,
+    _check_correction,
+    _cmi_nats,
+    _entropy_nats,
+    _grassberger_table,
+    joint_codes,
+)
 from infoplane.estimators.base import Estimator, as_labels, as_samples, warn
 
 __all__ = ["Binning", "BinningResult", "BinningResults", "Mode"]
@@ -212,9 +230,10 @@ class BinningResults:
 
 @dataclass(frozen=True)
 class _Labels:
-    """Validated labels: dense codes 0..K-1, their entropy (nats) and bit width."""
+    """Validated labels: dense codes 0..K-1, their counts, plug-in entropy (nats), bit width."""
 
     codes: IntArray
+    counts: IntArray
     k: int
     h: float
     bits: int
@@ -222,7 +241,7 @@ class _Labels:
 
 @dataclass(frozen=True)
 class _Stats:
-    """Per-snapshot sufficient statistics, in nats."""
+    """Per-snapshot sufficient statistics: entropies (nats, with the estimator's correction)."""
 
     h_t: FloatArray
     h_ty: FloatArray
@@ -251,7 +270,10 @@ class Binning(Estimator):
     bin_width : float, optional
         Bin width of mode "width" (required there, rejected elsewhere).
     miller_madow : bool, default False
-        Add the Miller–Madow term (K - 1)/(2N) to every entropy.
+        Alias of ``correction="miller_madow"`` (kept for compatibility; both spellings make
+        equal estimators).
+    correction : {"plugin", "miller_madow", "grassberger", "chao_shen", "nsb"}, default "plugin"
+        Entropy estimator applied to every entropy (see :mod:`infoplane.discrete`).
     unit : {"nats", "bits"}, default "nats"
     seed : int, default 0
         Unused (the estimator is deterministic); kept for the common protocol.
@@ -273,6 +295,9 @@ class Binning(Estimator):
     mode: Mode = "edges"
     bin_width: float | None = None
     miller_madow: bool = False
+    correction: Correction = "plugin"
+
+    has_conditional: ClassVar[bool] = True
 
     # --------------------------------------------------------------------------- options
     def _check(self) -> None:
@@ -281,7 +306,14 @@ class Binning(Estimator):
         object.__setattr__(self, "n_bins", int(self.n_bins))
         if not isinstance(self.miller_madow, bool | np.bool_):
             raise TypeError(f"`miller_madow` must be True or False, got {self.miller_madow!r}.")
-        object.__setattr__(self, "miller_madow", bool(self.miller_madow))
+        corr = _check_correction(self.correction)
+        if self.miller_madow:
+            if corr not in ("plugin", "miller_madow"):
+                raise fail("miller_madow", f"False when correction={corr!r} (it is an alias of "
+                           "correction='miller_madow')", True)
+            corr = "miller_madow"
+        object.__setattr__(self, "correction", corr)
+        object.__setattr__(self, "miller_madow", corr == "miller_madow")
         b = self.bounds
         if isinstance(b, str) or not isinstance(b, Sequence | np.ndarray) or len(b) != 2:
             raise fail("bounds", "a pair (lo, hi)", b)
@@ -494,7 +526,7 @@ class Binning(Estimator):
         return res
 
     def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> float:
-        """Plug-in I(X;Y) of two variables, each discrete codes or binned real values.
+        """I(X;Y) of two variables, each discrete codes or binned real values.
 
         Parameters
         ----------
@@ -506,28 +538,101 @@ class Binning(Estimator):
         Returns
         -------
         float
-            I(X;Y) = H(X) + H(Y) - H(X,Y) of the binned patterns in ``unit`` (plus the
-            Miller–Madow terms when ``miller_madow``).
+            I(X;Y) = H(X) + H(Y) - H(X,Y) of the binned patterns in ``unit``, each entropy by
+            ``correction`` (plug-in by default; never clamped).
+
+        Notes
+        -----
+        One sort of packed int64 keys (x's pattern in the high bits, y's code in the low
+        bits), as :meth:`plane`: O(N log N) however many classes y has, so
+        ``estimate(t, np.arange(N))`` (I(X;T) with one input per row) costs about as much as
+        ``plane(t, labels)``.
 
         Examples
         --------
         >>> round(Binning(unit="bits").estimate([-0.9, -0.9, 0.2, 0.9], [0, 0, 1, 1]), 12)
         1.0
         """
-        cx = self._variable_codes("x", x, None)
-        cy = self._variable_codes("y", y, cx.size)
-        return _mi_codes(cx, cy, self.miller_madow) / unit_factor(self.unit)
+        return self._mi_nats(x, y) / unit_factor(self.unit)
+
+    def estimate_conditional(self, x: npt.ArrayLike, y: npt.ArrayLike,
+                             z: npt.ArrayLike) -> float:
+        """I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of codes or binned values.
+
+        Parameters
+        ----------
+        x, y, z : array_like, shape (n,) or (n, d)
+            As in :meth:`estimate`: integer, boolean or string arrays are codes, float
+            arrays are binned with this estimator's rule, each variable on its own.
+
+        Returns
+        -------
+        float
+            In ``unit``, each entropy by ``correction`` (NSB: K = the observed symbols of
+            each joint). The plug-in value is >= 0 up to round-off; nothing is clamped.
+
+        Examples
+        --------
+        >>> x, y = [0, 0, 1, 1], [0, 1, 0, 1]
+        >>> Binning(unit="bits").estimate_conditional(x, y, [0, 1, 1, 0])   # Z = X xor Y
+        1.0
+        """
+        return super().estimate_conditional(x, y, z)
 
     # ------------------------------------------------------------------------ internals
-    def _estimate_nats(self, x: FloatArray, y: Any) -> float:
-        cx = joint_codes(self._codes(np.asarray(x, dtype=np.float64)[None])[0][0])
-        yy = np.asarray(y)
-        if yy.dtype.kind == "f":
-            yy = self._codes(yy.reshape(len(yy), -1)[None])[0][0]
-        cy = joint_codes(yy)
-        return _mi_codes(cx, cy, self.miller_madow)
+    def _mi_nats(self, x: Any, y: Any) -> float:
+        """I(X;Y) in nats by the packed-key path of :meth:`plane` (validates x and y)."""
+        v = self._x_snapshot(x)
+        lab = self._y_labels(y, v.shape[1])
+        st = self._stats(v, lab, validated=True, diagnostics=False)
+        return float(st.h_t[0] + self._h_labels(lab) - st.h_ty[0])
+
+    def _x_snapshot(self, x: Any) -> npt.NDArray[Any]:
+        """x as a (1, N, d) snapshot: codes (integer, boolean; strings via their ranks) or
+        real values to bin."""
+        arr = np.asarray(x)
+        if arr.dtype.kind in "US":
+            return as_labels("x", arr)[None, :, None]
+        return self._snapshot("x", arr)
+
+    def _y_labels(self, y: Any, n: int) -> _Labels:
+        """y as labels: integer, boolean or string codes, or binned real values."""
+        arr = np.asarray(y)
+        if arr.ndim >= 1 and arr.shape[0] != n:
+            raise ValueError(f"`y` must have the same number of samples as `x` ({n}), "
+                             f"got {arr.shape[0]}.")
+        if arr.ndim == 1 and arr.dtype.kind in "iu":
+            return self._labels(arr, n, "x")
+        return self._labels(self._variable_codes("y", arr, n), n, "x")
+
+    def _h_labels(self, lab: _Labels) -> float:
+        """H(Y) in nats with the estimator's correction."""
+        if self.correction == "plugin":
+            return lab.h
+        return _entropy_nats(lab.counts, self.correction)
+
+    def _prepare(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Any, Any]:
+        """x and y as dense codes (integer input as codes, real input binned), as
+        :meth:`estimate` reads them; resampling these rows resamples the binned data."""
+        cx = self._variable_codes("x", x, None)
+        return cx, self._variable_codes("y", y, cx.size)
+
+    def _prepare_z(self, z: npt.ArrayLike, n: int) -> IntArray:
+        """z as dense codes: integer input as codes, real input binned like x."""
+        return self._variable_codes("z", z, n)
+
+    def _estimate_nats(self, x: Any, y: Any) -> float:
+        return self._mi_nats(x, y)
+
+    def _conditional_nats(self, x: Any, y: Any, z: Any) -> float:
+        cx = self._variable_codes("x", x, None)
+        cy = self._variable_codes("y", y, cx.size)
+        cz = self._variable_codes("z", z, cx.size)
+        return _cmi_nats(cx, cy, cz, self.correction)
 
     def _variable_codes(self, name: str, value: Any, n: int | None) -> IntArray:
+        """Dense codes 0..K-1 of one variable: integer, boolean, string input as codes,
+        real input binned by this estimator's rule."""
         arr = np.asarray(value)
         if arr.dtype.kind in "biuUS":
             return as_labels(name, arr, n=n)
@@ -597,18 +702,26 @@ class Binning(Estimator):
             counts = np.bincount(codes)
         k = int(counts.size)
         h = float(math.log(n) - np.dot(counts, np.log(counts)) / n)
-        return _Labels(codes=codes, k=k, h=h, bits=(k - 1).bit_length())
+        return _Labels(codes=codes, counts=np.asarray(counts, dtype=np.int64), k=k, h=h,
+                       bits=(k - 1).bit_length())
 
-    def _stats(self, v: npt.NDArray[Any], lab: _Labels, *, validated: bool) -> _Stats:
+    def _stats(self, v: npt.NDArray[Any], lab: _Labels, *, validated: bool,
+               diagnostics: bool = True) -> _Stats:
         s_all, n, d = v.shape
         out = _Stats(h_t=np.empty(s_all), h_ty=np.empty(s_all),
                      k_t=np.empty(s_all, dtype=np.int64), k_ty=np.empty(s_all, dtype=np.int64),
                      occupancy=np.full(s_all, np.nan), out_of_bounds=np.zeros(s_all, bool))
-        clogc = _clogc(n)
         is_codes = v.dtype.kind in "iu"
         binned = not is_codes and self.mode != "width"
+        corr = self.correction
         chunk = max(1, min(_CHUNK_VALUES // max(1, n * d), _CHUNK_ROWS // n))
         y = lab.codes
+        # One label per row (I(X;T) as estimate(t, arange(N))): every (pattern, label) pair is
+        # distinct, so H(T,Y) is the entropy of N singletons and the label bits are not needed.
+        distinct = lab.k == n
+        bits = 0 if distinct else lab.bits
+        if distinct:
+            h_singletons = _entropy_nats(np.ones(n, dtype=np.int64), corr)
         nb = self.n_bins
         for a in range(0, s_all, chunk):
             b = min(s_all, a + chunk)
@@ -622,20 +735,24 @@ class Binning(Estimator):
                         bad = a + int(np.argmin(finite.all(axis=(1, 2))))
                         raise fail(f"snapshots[{bad}]", "finite (no NaN or inf)", v[bad])
                 codes, out.out_of_bounds[a:b] = self._codes(block)
-            keys = _row_keys(codes, nb + 1 if binned else None, _KEY_BITS - lab.bits)
-            if binned:  # occupancy of the bins 1..n_bins-1 (codes are not needed any more)
+            keys = _row_keys(codes, nb + 1 if binned else None, _KEY_BITS - bits)
+            if binned and diagnostics:  # occupancy of the bins 1..n_bins-1 (codes are free)
                 if b - a > 1:
                     codes += (np.arange(b - a, dtype=np.int64) * (nb + 1))[:, None, None]
                 counts = np.bincount(codes.ravel(), minlength=(b - a) * (nb + 1))
                 out.occupancy[a:b] = np.mean(counts.reshape(b - a, nb + 1)[:, 1:nb] > 0, axis=1)
-            if lab.bits:
-                keys <<= lab.bits
+            if bits:
+                keys <<= bits
                 keys |= y
             keys.sort(axis=1)
-            out.h_ty[a:b], out.k_ty[a:b] = _sorted_entropy(keys, clogc)
-            if lab.bits:
-                keys >>= lab.bits
-                out.h_t[a:b], out.k_t[a:b] = _sorted_entropy(keys, clogc)
+            if distinct:
+                out.h_t[a:b], out.k_t[a:b] = _sorted_entropy(keys, corr)
+                out.h_ty[a:b], out.k_ty[a:b] = h_singletons, n
+                continue
+            out.h_ty[a:b], out.k_ty[a:b] = _sorted_entropy(keys, corr)
+            if bits:
+                keys >>= bits
+                out.h_t[a:b], out.k_t[a:b] = _sorted_entropy(keys, corr)
             else:
                 out.h_t[a:b], out.k_t[a:b] = out.h_ty[a:b], out.k_ty[a:b]
         return out
@@ -645,10 +762,7 @@ class Binning(Estimator):
         st = self._stats(v, lab, validated=validated)
         n = v.shape[1]
         ixt = st.h_t.copy()
-        ity = st.h_t + lab.h - st.h_ty
-        if self.miller_madow:
-            ixt += (st.k_t - 1) / (2.0 * n)
-            ity += (st.k_t + lab.k - st.k_ty - 1) / (2.0 * n)
+        ity = st.h_t + self._h_labels(lab) - st.h_ty
         f = unit_factor(self.unit)
         return BinningResults(
             ixt=ixt / f, ity=ity / f, n_patterns=st.k_t, saturated=(st.k_t == n) & (n > 1),
@@ -825,10 +939,14 @@ def _rerank(keys: IntArray) -> IntArray:
     return ranks
 
 
-def _sorted_entropy(keys: IntArray, clogc: FloatArray) -> tuple[FloatArray, IntArray]:
-    """Plug-in entropy (nats) and number of distinct values of each row of sorted keys.
+def _sorted_entropy(keys: IntArray, correction: Correction = "plugin"
+                    ) -> tuple[FloatArray, IntArray]:
+    """Entropy (nats, by ``correction``) and number of distinct values of each row of
+    sorted keys (S, N).
 
-    H = log N - (1/N) Σ_runs c log c over the runs of equal keys (c their lengths).
+    Plug-in: H = log N - (1/N) Σ_runs c log c over the runs of equal keys (c their lengths);
+    Miller–Madow adds (K - 1)/(2N); Grassberger uses the weights c G(c) in place of c log c;
+    Chao–Shen and NSB take each row's run lengths as its counts.
     """
     s, n = keys.shape
     m = s * n
@@ -842,25 +960,15 @@ def _sorted_entropy(keys: IntArray, clogc: FloatArray) -> tuple[FloatArray, IntA
     lengths = np.empty_like(starts)
     np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
     lengths[-1] = m - starts[-1]
-    weights = clogc.take(lengths)
     first = np.cumsum(k) - k
-    sum_clogc = np.add.reduceat(weights, first) if s > 1 else np.array([weights.sum()])
-    return math.log(n) - sum_clogc / n, k
-
-
-def _mi_codes(cx: IntArray, cy: IntArray, miller_madow: bool) -> float:
-    """Plug-in I(X;Y) in nats of dense codes (optionally with the Miller–Madow terms)."""
-    n = cx.size
-
-    def h(c: IntArray) -> tuple[float, int]:
-        counts = np.bincount(c)
-        counts = counts[counts > 0]
-        return float(math.log(n) - np.dot(counts, np.log(counts)) / n), int(counts.size)
-
-    hx, kx = h(cx)
-    hy, ky = h(cy)
-    hxy, kxy = h(cx * (int(cy.max()) + 1) + cy)
-    mi = hx + hy - hxy
-    if miller_madow:
-        mi += (kx + ky - kxy - 1) / (2.0 * n)
-    return mi
+    if correction in ("plugin", "miller_madow", "grassberger"):
+        table = _grassberger_table(n) if correction == "grassberger" else _clogc(n)
+        weights = table.take(lengths)
+        total = np.add.reduceat(weights, first) if s > 1 else np.array([weights.sum()])
+        h = math.log(n) - total / n
+        if correction == "miller_madow":
+            h = h + (k - 1) / (2.0 * n)
+        return h, k
+    h = np.array([_entropy_nats(lengths[f:f + c], correction)
+                  for f, c in zip(first.tolist(), k.tolist(), strict=True)])
+    return h, k

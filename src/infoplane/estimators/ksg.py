@@ -1,7 +1,8 @@
 """k-nearest-neighbour estimators of mutual information: KSG and its mixed variants.
 
 * :class:`KSG` — Kraskov, Stögbauer & Grassberger (2004), algorithms 1 and 2, for continuous
-  X and Y of any dimensions (max-norm).
+  X and Y of any dimensions (max-norm); ``estimate_conditional(x, y, z)`` is the conditional
+  form of algorithm 1 by Frenzel & Pompe (2007).
 * :class:`MixedKSG` — continuous X with discrete labels Y (Ross 2014, ``method="ross"``), or
   general discrete–continuous mixtures (Gao, Kannan, Oh & Viswanath 2017, ``method="gao"``).
 
@@ -36,6 +37,8 @@ References
 ----------
 A. Kraskov, H. Stögbauer and P. Grassberger, "Estimating mutual information",
 Phys. Rev. E 69, 066138 (2004).
+S. Frenzel and B. Pompe, "Partial mutual information for coupling analysis of multivariate
+time series", Phys. Rev. Lett. 99, 204101 (2007).
 B. C. Ross, "Mutual information between discrete and continuous data sets", PLoS ONE 9(2),
 e87357 (2014).
 W. Gao, S. Kannan, S. Oh and P. Viswanath, "Estimating mutual information for
@@ -306,6 +309,22 @@ def _ksg_nats(zx: FloatArray, ymarg: _Marginal, k: int, algorithm: int,
     return float(val)
 
 
+def _ksg_cmi_nats(zx: FloatArray, zy: FloatArray, zz: FloatArray, k: int,
+                  workers: int) -> float:
+    """Frenzel & Pompe (2007) conditional KSG estimate of I(X;Y|Z) from prepared arrays.
+
+    ε_i is the max-norm distance from (x_i, y_i, z_i) to its k-th nearest neighbour; n_xz, n_yz
+    and n_z count the other rows strictly inside ε_i in the (x, z), (y, z) and z subspaces.
+    """
+    joint = np.ascontiguousarray(np.hstack([zx, zy, zz]))
+    eps, _ = _knn(joint, k, workers, need_index=False)
+    r = _below(eps)
+    n_xz = _Marginal(np.ascontiguousarray(np.hstack([zx, zz])), workers).count(r)
+    n_yz = _Marginal(np.ascontiguousarray(np.hstack([zy, zz])), workers).count(r)
+    n_z = _Marginal(zz, workers).count(r)
+    return float(_psi(k) - np.mean(_psi(n_xz + 1) + _psi(n_yz + 1) - _psi(n_z + 1)))
+
+
 class _Classes:
     """Label codes grouped by class, shared by every snapshot of a batched call."""
 
@@ -474,7 +493,8 @@ class KSG(_KNNPlane):
         Threads of the k-d tree queries (``workers`` of cKDTree); -1 uses all cores.
     unit : {"nats", "bits"}
     seed : int
-        Seed of the jitter. X and Y draw from independent streams, so
+        Seed of the jitter. X, Y (and Z of ``estimate_conditional``) draw from independent
+        streams (``default_rng([seed, 0])``, ``[seed, 1]``, ``[seed, 2]``), so
         ``estimate_many(xs, y)`` equals ``[estimate(x, y) for x in xs]`` exactly.
 
     Notes
@@ -512,6 +532,23 @@ class KSG(_KNNPlane):
     ``plane(t, labels)`` returns (H(T), I_Ross(T;Y)) with the labels categorical, no jitter
     (ties in T are counted exactly, see ``MixedKSG``): see the module docstring.
 
+    Conditional MI. ``estimate_conditional(x, y, z)`` is Frenzel & Pompe (2007), the
+    conditional form of algorithm 1: with ε_i the max-norm distance from (x_i, y_i, z_i) to
+    its k-th nearest neighbour and n_xz(i), n_yz(i), n_z(i) the numbers of other rows strictly
+    inside ε_i in the (x, z), (y, z) and z subspaces::
+
+        I(X;Y|Z) = ψ(k) − ⟨ψ(n_xz + 1) + ψ(n_yz + 1) − ψ(n_z + 1)⟩
+
+    Same preprocessing (z standardised and jittered from its own stream), same exact counts,
+    ``k`` and ``n_jobs``; one joint k-NN query and three marginal counts. Only
+    ``algorithm=1`` has a conditional form here (``algorithm=2`` raises ValueError). Measured
+    errors on jointly Gaussian triples (k = 3, 10 seeds, nats, ``benchmarks/cmi_errors.py``):
+    in a 3-D joint (chain, collider, random covariance; true CMI 0–0.14) the bias is below
+    0.01 and the standard deviation 0.01–0.015 at N = 5000 (0.013–0.035 at N = 1000); with
+    d_x = d_y = d_z = 2 and CMI 0.55 it underestimates by 0.04 at N = 5000 (0.085 at 1000).
+    As for the MI, values are never clamped: a conditionally independent pair gives
+    estimates of either sign around 0.
+
     Examples
     --------
     >>> import numpy as np
@@ -521,6 +558,14 @@ class KSG(_KNNPlane):
     >>> y = x + rng.standard_normal(2000)          # I = ½ log 2 ≈ 0.347 nats
     >>> round(KSG(k=3).estimate(x, y), 2)
     0.34
+
+    X and Y share the cause Z and are independent given it (I(X;Y) = ½ log(4/3) ≈ 0.144,
+    I(X;Y|Z) = 0; the small negative value is the estimator's noise, not clamped):
+
+    >>> z = rng.standard_normal(2000)
+    >>> x, y = z + rng.standard_normal(2000), z + rng.standard_normal(2000)
+    >>> round(KSG(k=3).estimate(x, y), 2), round(KSG(k=3).estimate_conditional(x, y, z), 3)
+    (0.15, -0.003)
     """
 
     k: int = 3
@@ -528,12 +573,27 @@ class KSG(_KNNPlane):
     jitter: float = 1e-10
     n_jobs: int = 2
 
+    has_conditional: ClassVar[bool] = True
+
     def _check(self) -> None:
         _check_common(self.k, self.n_jobs)
         if isinstance(self.algorithm, bool) or self.algorithm not in (1, 2):
             raise fail("algorithm", "1 or 2 (Kraskov et al. 2004, Eqs. 8 and 9)",
                        self.algorithm)
         as_float("jitter", self.jitter, min_value=0.0)
+
+    def _conditional_nats(self, x: FloatArray, y: Any, z: Any) -> float:
+        if self.algorithm != 1:
+            raise fail("algorithm", "1 for estimate_conditional (Frenzel & Pompe 2007 is the "
+                       "conditional form of algorithm 1)", self.algorithm,
+                       "Use KSG(algorithm=1).")
+        n = x.shape[0]
+        _check_n(n, self.k)
+        note = _few_samples_note("KSG", n, self.k, x.shape[1] + y.shape[1] + z.shape[1])
+        if note:
+            warn(note)
+        return _ksg_cmi_nats(self._side(x, 0), self._side(y, 1), self._side(z, 2), self.k,
+                             self.n_jobs)
 
     # ------------------------------------------------------------------------- internals
     def _side(self, z: FloatArray, stream: int) -> FloatArray:

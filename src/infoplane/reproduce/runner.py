@@ -16,30 +16,25 @@ running. An exclusive lock on ``<out>/.reproduce.lock`` keeps two runs out of on
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
-import os
-import re
 import sys
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import joblib
 from tqdm.auto import tqdm
 
+from infoplane._executors import Backend, _why, check_execution, describe_lost, lock, stream
 from infoplane._io import atomic_write, write_json
-from infoplane._validation import as_int, choice
+from infoplane._validation import as_int
 from infoplane.reproduce.registry import Claim, ClaimContext, ClaimResult, get
 
 __all__ = ["DEFAULT_SEEDS", "Backend", "load_result", "result_path", "run_claims"]
 
-Backend = Literal["loky", "dask", "ray"]
-BACKENDS: tuple[str, ...] = ("loky", "dask", "ray")
 DEFAULT_SEEDS: dict[bool, int] = {True: 3, False: 20}
 """Seeds used when ``seeds=None``: 3 in quick mode, 20 in full mode (the papers' sizes)."""
 LOCK_NAME = ".reproduce.lock"
@@ -94,12 +89,6 @@ def _relative_figures(figures: Sequence[str], out: Path) -> tuple[str, ...]:
     return tuple(rel)
 
 
-def _why(exc: BaseException) -> str:
-    """``"<ExceptionType>: <first line of the message>"`` (just the type for no message)."""
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-
-
 def _execute(claim: Claim, out: str, quick: bool, seeds: int,
              seed: int) -> tuple[ClaimResult, str | None]:
     """Run one claim (in a worker); never raises an ``Exception`` or ``SystemExit``.
@@ -131,166 +120,31 @@ def _execute(claim: Claim, out: str, quick: bool, seeds: int,
                 traceback.format_exc())
 
 
-@contextlib.contextmanager
-def _dask(jobs: int, scheduler: str | None) -> Iterator[None]:
-    """Activate joblib's Dask backend (starting a LocalCluster or connecting to `scheduler`)."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise ImportError("backend='dask' needs Dask distributed: "
-                          "pip install 'infoplane[dask]'.") from exc
-    with contextlib.ExitStack() as stack:
-        if scheduler is None:
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=jobs if jobs > 0 else (os.cpu_count() or 1), processes=True,
-                threads_per_worker=1, dashboard_address=None, host="127.0.0.1"))
-            stack.enter_context(Client(cluster))
-        else:
-            stack.enter_context(Client(scheduler))
-        with joblib.parallel_config(backend="dask"):
-            yield
-
-
-def _ray_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int], jobs: int,
-                scheduler: str | None) -> Iterator[tuple[ClaimResult, str | None]]:
-    """Run claims as Ray tasks and yield each result as soon as it finishes.
-
-    Ray's joblib backend cannot stream results (``return_as="generator"`` is refused), and the
-    runner must save each claim when it finishes, so Ray gets its own loop: at most `jobs`
-    tasks in flight (all when ``jobs == -1``), ``ray.wait`` for the next one to finish.
-    """
-    try:
-        import ray
-    except ImportError as exc:
-        raise ImportError("backend='ray' needs Ray: pip install 'infoplane[ray]'.") from exc
-    started = not ray.is_initialized()
-    if started:
-        if scheduler is not None:
-            ray.init(address=scheduler, log_to_driver=False)
-        else:
-            ray.init(num_cpus=jobs if jobs > 0 else None, include_dashboard=False,
-                     log_to_driver=False)
-    try:
-        remote = ray.remote(num_cpus=1)(_execute)
-        queue = list(todo)
-        limit = len(queue) if jobs <= 0 else jobs
-        pending: list[Any] = []
-        claim_of: dict[Any, Claim] = {}
-        while queue or pending:
-            while queue and len(pending) < limit:
-                claim = queue.pop(0)
-                ref = remote.remote(claim, *args)
-                claim_of[ref] = claim
-                pending.append(ref)
-            done, pending = ray.wait(pending, num_returns=1)
-            claim = claim_of.pop(done[0])
-            try:
-                yield ray.get(done[0])
-            except Exception as exc:  # the task could not run or its worker died
-                yield _lost(claim, exc, "the Ray task failed")
-    finally:
-        if started:
-            ray.shutdown()
-
-
 def _lost(claim: Claim, exc: BaseException, what: str,
           seconds: float = 0.0) -> tuple[ClaimResult, str]:
     """The ``"error"`` result (and log text) of a claim whose task failed outside the claim."""
-    if isinstance(exc, BrokenProcessPool):
-        codes = re.search(r"exit codes? of the workers? (?:are|is) (\{.*?\})", str(exc))
-        detail = f"{type(exc).__name__}: exit codes {codes.group(1)}" if codes else _why(exc)
-        why = (f"the worker process died while running this claim ({detail}): "
-               "out of memory or a crash in native code?")
-    else:
-        why = f"{what} ({_why(exc)})"
+    why = describe_lost(exc, what, "claim")
     log = (f"{why}\n\n"
            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     return ClaimResult(claim.id, "error", why, seconds=seconds), log
 
 
-#: Thread-pool variables set in loky workers (as joblib's own loky backend does).
-THREAD_VARS: tuple[str, ...] = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                                "NUMBA_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-
-
-def _thread_env(workers: int) -> dict[str, str]:
-    """Per-worker thread limits: ``cpu_count // workers`` unless the caller set the variable.
-
-    Without them each worker's PyTorch/BLAS would start one thread per core and ``workers``
-    processes would oversubscribe the machine.
-    """
-    default = str(max((os.cpu_count() or 1) // max(workers, 1), 1))
-    return {var: os.environ.get(var, default) for var in THREAD_VARS}
-
-
-def _loky_stream(todo: Sequence[Claim], args: tuple[str, bool, int, int],
-                 jobs: int) -> Iterator[tuple[ClaimResult, str | None]]:
-    """Run claims in loky worker processes and yield each result as soon as it finishes.
-
-    Claims always run in worker processes (also for ``jobs == 1``), so a claim that kills its
-    process cannot kill the caller. When a worker dies, loky fails every unfinished future
-    of the pool (``TerminatedWorkerError``) without saying which claim killed it; those claims
-    are then re-run one at a time, each in a fresh single-worker executor: the guilty claim
-    dies again and gets an ``"error"`` result, the innocent ones complete.
-    """
-    from joblib.externals.loky import get_reusable_executor
-    from joblib.externals.loky.process_executor import ShutdownExecutorError
-
-    lost = (BrokenProcessPool, ShutdownExecutorError)
-    workers = max(1, min(len(todo), (os.cpu_count() or 1) if jobs <= 0 else jobs))
-    env = _thread_env(workers)
-    executor = current = get_reusable_executor(max_workers=workers, env=env)
-    futures: dict[Future[tuple[ClaimResult, str | None]], Claim] = {}
-    suspects: list[Claim] = []
-    finished = False
-    try:
-        for claim in todo:
-            try:
-                futures[executor.submit(_execute, claim, *args)] = claim
-            except lost:  # the pool broke while submitting: retry this claim alone
-                suspects.append(claim)
-        for future in as_completed(futures):
-            claim = futures[future]
-            try:
-                yield future.result()
-            except lost:
-                suspects.append(claim)
-            except Exception as exc:  # e.g. the claim or its result cannot be pickled
-                yield _lost(claim, exc, "the claim could not be run in a worker process")
-        for claim in sorted(suspects, key=todo.index):
-            single = current = get_reusable_executor(max_workers=1, reuse=False,
-                                                     env=_thread_env(1))
-            start = time.perf_counter()
-            try:
-                yield single.submit(_execute, claim, *args).result()
-            except Exception as exc:
-                yield _lost(claim, exc, "the claim could not be run in a worker process",
-                            time.perf_counter() - start)
-        finished = True
-    finally:
-        if not finished:  # interrupted (Ctrl-C, or the consumer stopped): stop the workers
-            for future in futures:
-                future.cancel()
-            current.shutdown(wait=False, kill_workers=True)
-
-
 def _stream(backend: str, todo: Sequence[Claim], args: tuple[str, bool, int, int], jobs: int,
             scheduler: str | None) -> Iterator[tuple[ClaimResult, str | None]]:
-    """Yield ``(result, traceback)`` per claim as the chosen backend finishes them (unordered)."""
-    if backend == "ray":
-        yield from _ray_stream(todo, args, jobs, scheduler)
-        return
-    if backend == "loky":
-        yield from _loky_stream(todo, args, jobs)
-        return
-    with _dask(jobs, scheduler):
-        parallel = joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")
-        yield from parallel(joblib.delayed(_execute)(c, *args) for c in todo)
+    """Yield ``(result, traceback)`` per claim as the chosen backend finishes them (unordered).
+
+    Claims always run in worker processes with ``"loky"`` (also for ``jobs == 1``), so a
+    claim that kills its process cannot kill the caller (see :mod:`infoplane._executors`).
+    """
+    return stream(functools.partial(_run_claim, args=args), todo, backend=backend, jobs=jobs,
+                  scheduler=scheduler, lost=_lost, noun="claim")
 
 
-@contextlib.contextmanager
-def _lock(root: Path) -> Iterator[None]:
+def _run_claim(claim: Claim, args: tuple[str, bool, int, int]) -> tuple[ClaimResult, str | None]:
+    return _execute(claim, *args)
+
+
+def _lock(root: Path) -> contextlib.AbstractContextManager[None]:
     """Hold an exclusive, non-blocking lock on ``<root>/.reproduce.lock`` (POSIX only).
 
     Raises
@@ -298,24 +152,7 @@ def _lock(root: Path) -> Iterator[None]:
     ValueError
         When another process (or another open lock in this one) holds it.
     """
-    if sys.platform == "win32":  # no flock: no guard
-        yield
-        return
-    import fcntl
-
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / LOCK_NAME
-    with path.open("a") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ValueError(f"`out` {str(root)!r} is locked ({path}): another "
-                             "`infoplane reproduce` run is using it; wait for it to finish "
-                             "or choose another `out`.") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return lock(root, LOCK_NAME, "infoplane reproduce")
 
 
 def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str | Path,
@@ -391,16 +228,7 @@ def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str
     quick = bool(quick)
     n_seeds = DEFAULT_SEEDS[quick] if seeds is None else as_int("seeds", seeds, min_value=1)
     seed = as_int("seed", seed, min_value=0)
-    n_jobs = as_int("jobs", jobs, min_value=-sys.maxsize - 1)  # type check only
-    if n_jobs < 1 and n_jobs != -1:
-        raise ValueError(f"`jobs` must be an integer >= 1, or -1 for one per CPU core, "
-                         f"got {jobs!r}.")
-    choice("backend", backend, BACKENDS)
-    if scheduler is not None and not isinstance(scheduler, str):
-        raise TypeError(f"`scheduler` must be an address string or None, got {scheduler!r}.")
-    if scheduler is not None and backend == "loky":
-        raise ValueError(f"`scheduler` ({scheduler!r}) needs backend 'dask' or 'ray'; "
-                         "backend 'loky' runs local processes only.")
+    n_jobs = check_execution(jobs, backend, scheduler)
     if isinstance(claim_ids, str | Claim):
         claim_ids = [claim_ids]
     if claim_ids is None:

@@ -1,0 +1,246 @@
+"""The default estimator: :func:`auto` picks a method from the data.
+
+``auto().estimate(x, y)`` looks at the two sides (discrete labels or continuous, dimensions,
+sample size) and delegates to one of the library's estimators; ``auto().choose(x, y)`` returns
+that estimator, so the choice is visible and reproducible. The rules, and the benchmark table
+that justifies them, are in :class:`Auto`'s docstring and in ``docs/DECISIONS.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special, stats
+
+from infoplane._typing import FloatArray
+from infoplane._validation import as_int
+from infoplane.estimators.base import (
+    Estimator,
+    Interval,
+    TestResult,
+    as_labels,
+    as_samples,
+)
+
+__all__ = ["Auto", "NormalScores", "auto", "is_discrete", "normal_scores"]
+
+
+def normal_scores(z: FloatArray) -> FloatArray:
+    """Each column replaced by its normal scores Φ⁻¹((rank − ½)/n) (ties: average ranks).
+
+    A strictly increasing map of each coordinate leaves I(X;Y) unchanged (Cover & Thomas,
+    Eq. 8.71 for the invariance of MI under invertible maps), and the empirical version of
+    this map sends every continuous marginal to (approximately) a standard normal — the
+    "Gaussian copula" transform (e.g. Ince et al. 2017, Hum. Brain Mapp. 38:1541, Section 2.3).
+    """
+    n = z.shape[0]
+    ranks = stats.rankdata(z, method="average", axis=0)
+    out: FloatArray = np.asarray(special.ndtri((ranks - 0.5) / n), dtype=np.float64)
+    return out
+
+
+def is_discrete(value: npt.ArrayLike, *, max_classes: int = 64) -> bool:
+    """Whether a side looks like class labels rather than a continuous variable.
+
+    Discrete means: integer, boolean or string values (floats only when every value is
+    integral), one column (or a 2-D integer array read as joint labels), with at most
+    ``max_classes`` distinct rows and on average at least 5 samples per distinct row.
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        return True
+    if arr.dtype.kind == "b":
+        return True
+    if arr.dtype.kind not in "iuf" or arr.size == 0 or arr.ndim > 2:
+        return False
+    if arr.dtype.kind == "f" and not (np.all(np.isfinite(arr))
+                                      and np.all(arr == np.round(arr))):
+        return False
+    rows = arr.reshape(arr.shape[0], -1)
+    n_distinct = np.unique(rows, axis=0).shape[0]
+    return n_distinct <= max_classes and 5 * n_distinct <= rows.shape[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NormalScores(Estimator):
+    """Any estimator applied after the normal-score (Gaussian-copula) transform of each column.
+
+    Mutual information is invariant under strictly increasing maps of each coordinate, so
+    the wrapped estimator sees data with standard-normal marginals and the same MI. This
+    removes the heavy tails and curvature of the marginals (half-cube, asinh, normal-CDF and
+    similar distortions) that bias k-NN and Gaussian estimators; it cannot undo a
+    transformation that mixes coordinates (a rotation after a bijection, a spiral).
+
+    Parameters
+    ----------
+    base : Estimator
+        The estimator applied to the transformed data (continuous x and y).
+    """
+
+    base: Estimator = field(default_factory=lambda: _ksg())
+
+    def _estimate_nats(self, x: FloatArray, y: Any) -> float:
+        return _nats(self.base, normal_scores(x), normal_scores(y))
+
+    @property
+    def has_conditional(self) -> bool:  # type: ignore[override]
+        return self.base.has_conditional
+
+    def _conditional_nats(self, x: FloatArray, y: Any, z: Any) -> float:
+        return self.base._conditional_nats(normal_scores(x), normal_scores(y), normal_scores(z))
+
+
+def _ksg(**kwargs: Any) -> Estimator:
+    from infoplane.estimators.ksg import KSG
+
+    return KSG(**kwargs)
+
+
+def _nats(est: Estimator, x: Any, y: Any) -> float:
+    """The estimator's value in nats on already-validated arrays."""
+    return float(est._estimate_nats(x, y))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Auto(Estimator):
+    """The default estimator: picks a method from the data (see :meth:`choose`).
+
+    Parameters
+    ----------
+    k : int, default 3
+        Neighbours of the k-NN estimators it may choose.
+    max_classes : int, default 64
+        A side with at most this many distinct values (and ≥ 5 samples per value on
+        average) of integer type counts as discrete labels (:func:`is_discrete`).
+    max_knn_dim : int, default 64
+        Largest joint dimension d_x + d_y for which the k-NN candidate is computed on
+        continuous data (above it KSG costs O(n²) and reads far below the truth, so only the
+        Gaussian-copula candidate is used).
+    n_jobs : int, default 2
+        Threads of the k-NN queries.
+    unit, seed
+        As every estimator; passed on to the chosen one.
+
+    Notes
+    -----
+    Rules (``choose``), justified by the benchmark table in ``docs/DECISIONS.md``:
+
+    * both sides discrete → plug-in MI of the labels (:class:`Binning` on integer codes);
+    * one side discrete, the other continuous → :class:`MixedKSG` (Ross 2014), labels second;
+    * both continuous → both sides to normal scores (:class:`NormalScores`, MI unchanged),
+      then the **larger** of two estimates that err low: KSG (k-NN; underestimates when the
+      dependence is strong or the dimension high — Kraskov et al. 2004, Gao et al. 2015) and the
+      Gaussian-copula estimate with its exact finite-sample bias removed
+      (:class:`Gaussian` with ``bias_correction=True``; a lower bound on I in population when
+      a marginal is Gaussian — see :mod:`infoplane.estimators.gaussian` — and it misses any
+      dependence that is not linear in normal scores). Each is low where the other is
+      accurate on the benchmark suites, so the larger is the better one there; the price is
+      a small upward bias under independence (the larger of two zero-mean estimates).
+      ``choose`` returns the winner, so the value is always one estimator's.
+    """
+
+    k: int = 3
+    max_classes: int = 64
+    max_knn_dim: int = 64
+    n_jobs: int = 2
+
+    def _check(self) -> None:
+        as_int("k", self.k, min_value=1)
+        as_int("max_classes", self.max_classes, min_value=2)
+        as_int("max_knn_dim", self.max_knn_dim, min_value=2)
+        as_int("n_jobs", self.n_jobs, min_value=-1)
+
+    # ------------------------------------------------------------------ public interface
+    def choose(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimator:
+        """The estimator :meth:`estimate` uses on these data (for two continuous sides this
+        evaluates both candidates and returns the one with the larger estimate)."""
+        return self._pick(x, y)[0]
+
+    def estimate(self, x: npt.ArrayLike, y: npt.ArrayLike) -> float:
+        """I(X; Y) by the estimator :meth:`choose` picks (in ``self.unit``)."""
+        est, value = self._pick(x, y)
+        if value is not None:
+            return value
+        x, y = self._ordered(x, y)
+        return est.estimate(x, y)
+
+    def confidence_interval(self, x: npt.ArrayLike, y: npt.ArrayLike, *, level: float = 0.95,
+                            n_resamples: int | None = None, method: str | None = None,
+                            seed: int = 0) -> Interval:
+        """The chosen estimator's interval (its own method; the choice itself is made once,
+        on all the data, and not resampled)."""
+        est = self.choose(x, y)
+        x, y = self._ordered(x, y)
+        return est.confidence_interval(x, y, level=level, n_resamples=n_resamples,
+                                       method=method, seed=seed)
+
+    def independence_test(self, x: npt.ArrayLike, y: npt.ArrayLike, *,
+                          n_permutations: int = 199, seed: int = 0) -> TestResult:
+        """The chosen estimator's permutation test."""
+        est = self.choose(x, y)
+        x, y = self._ordered(x, y)
+        return est.independence_test(x, y, n_permutations=n_permutations, seed=seed)
+
+    # ------------------------------------------------------------------------- internals
+    def _pick(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Estimator, float | None]:
+        """The chosen estimator and, when choosing needed it, its estimate (in ``unit``)."""
+        from infoplane.estimators.gaussian import Gaussian
+        from infoplane.estimators.ksg import KSG, MixedKSG
+
+        common: dict[str, Any] = {"unit": self.unit, "seed": self.seed}
+        dx = is_discrete(x, max_classes=self.max_classes)
+        dy = is_discrete(y, max_classes=self.max_classes)
+        if dx and dy:
+            from infoplane.estimators.binning import Binning
+
+            return Binning(**common), None
+        if dx or dy:
+            return MixedKSG(k=self.k, n_jobs=self.n_jobs, **common), None
+        xs, ys = as_samples("x", x), as_samples("y", y, n=as_samples("x", x).shape[0])
+        gauss = NormalScores(base=Gaussian(bias_correction=True), **common)
+        if xs.shape[1] + ys.shape[1] > self.max_knn_dim:
+            return gauss, None
+        knn = NormalScores(base=KSG(k=self.k, n_jobs=self.n_jobs, seed=self.seed), **common)
+        values = [(knn.estimate(xs, ys), 0, knn), (gauss.estimate(xs, ys), 1, gauss)]
+        value, _, best = max(values, key=lambda t: (t[0], -t[1]))
+        return best, value
+
+    def _ordered(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[npt.ArrayLike,
+                                                                     npt.ArrayLike]:
+        """Discrete sides as integer codes; the labels second when only one side is discrete
+        (MixedKSG wants them there; MI is symmetric)."""
+        dx = is_discrete(x, max_classes=self.max_classes)
+        dy = is_discrete(y, max_classes=self.max_classes)
+        if dx:
+            x = as_labels("x", x)
+        if dy:
+            y = as_labels("y", y)
+        if dx and not dy:
+            return y, x
+        return x, y
+
+    def _estimate_nats(self, x: FloatArray, y: Any) -> float:  # pragma: no cover - unused
+        raise NotImplementedError
+
+
+def auto(**options: Any) -> Auto:
+    """The default estimator (:class:`Auto`) with the given options.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from infoplane.estimators import auto
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal(2000)
+    >>> y = x + rng.standard_normal(2000)          # I = ½ log 2 ≈ 0.347 nats
+    >>> est = auto()
+    >>> est.choose(x, y).base                      # the larger of KSG and Gaussian-copula
+    KSG(unit='nats', seed=0, k=3, algorithm=1, jitter=1e-10, n_jobs=2)
+    >>> round(est.estimate(x, y), 2)
+    0.34
+    """
+    return Auto(**options)
+

@@ -1,0 +1,143 @@
+"""The default estimator: its choice is visible, follows the documented rules, and is right."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from infoplane import estimators as est
+from infoplane.estimators.default import is_discrete, normal_scores
+
+
+def gaussian(n: int, d: int, rho: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal((n, d))
+    return x, y, -0.5 * d * np.log1p(-rho**2)
+
+
+def test_is_discrete() -> None:
+    rng = np.random.default_rng(0)
+    assert is_discrete(rng.integers(0, 3, 100))
+    assert is_discrete(rng.integers(0, 3, 100).astype(float))      # integral floats
+    assert is_discrete(np.array(["a", "b"] * 50))
+    assert is_discrete(rng.random(100) > 0.5)
+    assert not is_discrete(rng.standard_normal(100))
+    assert not is_discrete(rng.integers(0, 1000, 2000))             # too many values
+    assert not is_discrete(rng.integers(0, 30, 100))                # < 5 samples per value
+    assert not is_discrete(np.array([0.5, 1.0] * 50))
+
+
+def test_normal_scores_are_the_textbook_transform() -> None:
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((50, 2)) ** 3
+    expected = np.column_stack([
+        stats.norm.ppf((stats.rankdata(z[:, j]) - 0.5) / 50) for j in range(2)])
+    np.testing.assert_allclose(normal_scores(z), expected, rtol=0, atol=1e-12)
+
+
+def test_choices_follow_the_rules() -> None:
+    rng = np.random.default_rng(2)
+    xc = rng.standard_normal((500, 2))
+    labels = rng.integers(0, 3, 500)
+    a = est.auto()
+    assert type(a.choose(labels, labels)).__name__ == "Binning"
+    assert type(a.choose(xc, labels)).__name__ == "MixedKSG"
+    assert type(a.choose(labels, xc)).__name__ == "MixedKSG"
+    # two continuous sides: the larger of the two candidates, whichever it is
+    yc = xc[:, :1] ** 3 + 0.5 * rng.standard_normal((500, 1))
+    low = a.choose(xc, yc)
+    assert isinstance(low, est.NormalScores)
+    candidates = {name: est.NormalScores(base=base).estimate(xc, yc) for name, base in
+                  (("KSG", est.KSG()), ("Gaussian", est.Gaussian(bias_correction=True)))}
+    assert type(low.base).__name__ == max(candidates, key=candidates.__getitem__)
+    assert a.estimate(xc, yc) == max(candidates.values())
+    # above max_knn_dim only the Gaussian-copula candidate is computed
+    wide = rng.standard_normal((500, 20))
+    high = est.auto(max_knn_dim=10).choose(wide, wide + rng.standard_normal((500, 20)))
+    assert isinstance(high, est.NormalScores) and type(high.base).__name__ == "Gaussian"
+
+
+def test_estimate_is_the_chosen_estimators_value() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(800)
+    y = np.exp(np.sin(3 * x) + 0.3 * rng.standard_normal(800))   # not linear in normal scores
+    a = est.auto(k=4, seed=5)
+    scores = np.column_stack([stats.norm.ppf((stats.rankdata(v) - 0.5) / 800) for v in (x, y)])
+    reference = est.KSG(k=4, seed=5).estimate(scores[:, :1], scores[:, 1:])
+    assert type(a.choose(x, y).base).__name__ == "KSG"  # type: ignore[attr-defined]
+    assert a.estimate(x, y) == pytest.approx(reference, rel=1e-12)
+    labels = (x > 0).astype(int)
+    assert a.estimate(labels, y) == pytest.approx(est.MixedKSG(k=4).estimate(y, labels),
+                                                  rel=1e-12)
+
+
+def test_invariant_under_increasing_maps_of_each_column() -> None:
+    x, y, _ = gaussian(1000, 2, 0.6, seed=4)
+    a = est.auto()
+    warped = np.column_stack([np.exp(x[:, 0]), x[:, 1] ** 3])
+    assert a.estimate(warped, np.arcsinh(y)) == pytest.approx(a.estimate(x, y), rel=1e-12)
+    # KSG itself is not invariant: the test above could fail for a non-rank method
+    k = est.KSG()
+    assert abs(k.estimate(warped, np.arcsinh(y)) - k.estimate(x, y)) > 1e-3
+
+
+@pytest.mark.parametrize(("d", "rho"), [(1, 0.5), (3, 0.6), (15, 0.4)])
+def test_accurate_on_gaussians(d: int, rho: float) -> None:
+    x, y, truth = gaussian(5000, d, rho, seed=d)
+    value = est.auto().estimate(x, y)
+    assert abs(value - truth) <= max(0.05, 0.05 * truth)
+
+
+def test_units_and_options_are_passed_on() -> None:
+    x, y, _ = gaussian(500, 1, 0.5)
+    assert est.auto(unit="bits").estimate(x, y) == pytest.approx(
+        est.auto().estimate(x, y) / np.log(2), rel=1e-12)
+    assert est.auto(k=7).choose(x, y).base.k == 7  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"k": 0}, "`k` must be an integer >= 1"),
+    ({"max_classes": 1}, "`max_classes` must be an integer >= 2"),
+    ({"max_knn_dim": "a"}, "`max_knn_dim` must be an integer"),
+])
+def test_bad_options(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=match):
+        est.auto(**kwargs)
+
+
+# ------------------------------------------------------- the bias-corrected Gaussian candidate
+
+@pytest.mark.parametrize(("n", "d", "rho"), [(25, 2, 0.5), (40, 3, 0.0)])
+def test_gaussian_bias_correction_is_exact_for_gaussians(n: int, d: int, rho: float) -> None:
+    """Over 4000 small Gaussian samples the corrected mean is within 4 s.e. of the truth,
+    while the plain plug-in is far above it (so the test can tell them apart)."""
+    plain, fixed = est.Gaussian(), est.Gaussian(bias_correction=True)
+    vals_plain, vals_fixed = [], []
+    truth = -0.5 * d * np.log1p(-rho**2)
+    for seed in range(4000):
+        x, y, _ = gaussian(n, d, rho, seed=seed)
+        vals_plain.append(plain.estimate(x, y))
+        vals_fixed.append(fixed.estimate(x, y))
+    se = np.std(vals_fixed) / np.sqrt(len(vals_fixed))
+    assert abs(np.mean(vals_fixed) - truth) < 4 * se
+    assert np.mean(vals_plain) - truth > 20 * se
+
+
+def test_gaussian_cmi_bias_correction() -> None:
+    rng = np.random.default_rng(0)
+    vals = []
+    for _ in range(3000):
+        z = rng.standard_normal((30, 1))
+        x = z + rng.standard_normal((30, 1))
+        y = z + rng.standard_normal((30, 1))       # X ⊥ Y | Z: I(X;Y|Z) = 0
+        vals.append(est.Gaussian(bias_correction=True).estimate_conditional(x, y, z))
+    assert abs(np.mean(vals)) < 4 * np.std(vals) / np.sqrt(len(vals))
+
+
+def test_bias_correction_errors() -> None:
+    with pytest.raises(ValueError, match="`bias_correction` must be False when `shrinkage`"):
+        est.Gaussian(bias_correction=True, shrinkage=0.1)
+    with pytest.raises(TypeError, match="`bias_correction` must be True or False"):
+        est.Gaussian(bias_correction=1)  # type: ignore[arg-type]
