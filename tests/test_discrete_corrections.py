@@ -19,6 +19,7 @@ from scipy import integrate, special, stats
 import infoplane.discrete as dm
 from infoplane.discrete import (
     CORRECTIONS,
+    Correction,
     conditional_entropy,
     conditional_mutual_information,
     entropy,
@@ -346,14 +347,13 @@ def test_cmi_given_a_constant_and_injective_labels() -> None:
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 2)),
                 min_size=2, max_size=50),
        st.sampled_from([c for c in CORRECTIONS if c != "nsb"]))
-def test_cmi_chain_rule_and_bounds(triples: list[tuple[int, int, int]], corr: str) -> None:
-    a, b, z = (np.array(v) for v in zip(*triples, strict=True))
-    bz = np.stack([b, z], axis=1)
+def test_cmi_chain_rule_and_bounds(triples: list[tuple[int, int, int]],
+                                   corr: Correction) -> None:
+    a, b, z = (dm.joint_codes(np.array(v)) for v in zip(*triples, strict=True))
+    bz = dm.joint_codes(np.stack([b, z], axis=1))
     # I(A; B, Z) = I(A; Z) + I(A; B | Z) for any correction applied to each entropy
-    lhs = dm._mi_nats(dm.joint_codes(a), dm.joint_codes(bz), corr)  # type: ignore[arg-type]
-    rhs = (dm._mi_nats(dm.joint_codes(a), dm.joint_codes(z), corr)  # type: ignore[arg-type]
-           + dm._cmi_nats(dm.joint_codes(a), dm.joint_codes(b), dm.joint_codes(z),
-                          corr))  # type: ignore[arg-type]
+    lhs = dm._mi_nats(a, bz, corr)
+    rhs = dm._mi_nats(a, z, corr) + dm._cmi_nats(a, b, z, corr)
     assert lhs == pytest.approx(rhs, abs=1e-12)
     cmi = conditional_mutual_information(a, b, z)
     assert 0.0 <= cmi <= min(conditional_entropy(a, z), conditional_entropy(b, z)) + 1e-12
