@@ -15,6 +15,7 @@ Configurations (n = 1000 and 5000 unless noted; R = 100):
   (``student-dof2-2x2``) and a transformed task (``halfcube-normal-dense-1x1-0.75``, the
   1×1 Gaussian through x ↦ x·|x|^{1/2} on both sides: same I). Gaussian is exact only on the
   Gaussian tasks; its rows elsewhere show an estimand ≠ I.
+* KSG on a second Student-t task (``student-dof1-1x1``), default and split.
 * KSG on a 10×10 Gaussian (``normal-sparse-10x10-k10-0.3``, n = 1000), where its bias
   (≈ −0.26 nats, KSG docstring) breaks coverage.
 * KSG with ``method="split"`` (10 folds) on the same tasks, and with the naive bootstrap on
@@ -135,6 +136,8 @@ def configs(neural: bool) -> list[Config]:
     out += [Config(KDE_TABLE, "KDE", lambda: KDE(noise_var=0.5, n_threads=1),
                    method="bootstrap", n_resamples=200, sizes=(1000,),
                    reference=kde_population)]
+    cauchy = get("student-dof1-1x1")    # a second Student-t task: 1×1, one degree of freedom
+    out += [Config(cauchy, "KSG", ksg, method="split"), Config(cauchy, "KSG", ksg)]
     if neural:
         from infoplane.estimators import MINE, InfoNCE
 

@@ -26,13 +26,13 @@ from infoplane.benchmark import BenchmarkResult, applicability, resolve_tasks, r
 from infoplane.cli import main
 from infoplane.estimators import KDE, KSG, Binning, Gaussian, MixedKSG
 from infoplane.estimators.base import Estimator
-from infoplane.samplers import Task
+from infoplane.samplers._common import OneByOne
 
 Arrays = tuple[npt.NDArray[Any], npt.NDArray[Any]]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Balanced(Task):
+class Balanced(OneByOne):
     """X = Y, uniform over k labels, each exactly n/k times (n divisible by k): I = log k."""
 
     k: int = 2
@@ -40,14 +40,6 @@ class Balanced(Task):
     @property
     def name(self) -> str:
         return f"test-balanced-{self.k}"
-
-    @property
-    def dim_x(self) -> int:
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        return 1
 
     @property
     def x_discrete(self) -> bool:
@@ -66,7 +58,7 @@ class Balanced(Task):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GaussPair(Task):
+class GaussPair(OneByOne):
     """Y = ρX + √(1-ρ²)ε, standard normal X, ε, with scale on X: I = -½ log(1 - ρ²)."""
 
     rho: float = 0.6
@@ -75,14 +67,6 @@ class GaussPair(Task):
     @property
     def name(self) -> str:
         return f"test-gauss-{self.rho}"
-
-    @property
-    def dim_x(self) -> int:
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        return 1
 
     def mutual_information(self) -> float:
         return -0.5 * math.log(1.0 - self.rho**2)
@@ -94,7 +78,7 @@ class GaussPair(Task):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Floor(Task):
+class Floor(OneByOne):
     """X ~ U[0, k), Y = floor(X) (labels): I(X;Y) = H(Y) = log k. ``swap`` puts Y first."""
 
     k: int = 2
@@ -103,14 +87,6 @@ class Floor(Task):
     @property
     def name(self) -> str:
         return f"test-floor-{self.k}" + ("-swapped" if self.swap else "")
-
-    @property
-    def dim_x(self) -> int:
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        return 1
 
     @property
     def x_discrete(self) -> bool:
@@ -414,6 +390,43 @@ def test_bad_arguments() -> None:
         args.update(kwargs)
         with pytest.raises(exc, match=pattern):
             run(**args)
+
+
+def test_bad_out_and_sizes_are_refused_before_anything_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from infoplane.samplers import _base
+
+    calls: list[int] = []
+
+    def counted(x: Any, y: Any) -> float:
+        calls.append(1)
+        return 0.0
+
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    with pytest.raises(ValueError, match=r"^`out` must be a directory, got '.*afile'\. "
+                                         r"\(it is a file\)"):
+        run(counted, BAL, n=100, seeds=1, out=afile, progress=False)
+    with pytest.raises(ValueError, match=r"^`out` must be a directory that can be created, "
+                                         r"got '.*afile/sub' \(Not a directory\)"):
+        run(counted, BAL, n=100, seeds=1, out=afile / "sub", progress=False)
+    with pytest.raises(TypeError, match=r"^`out` must be a directory path or None"):
+        run(counted, BAL, n=100, seeds=1, out=3, progress=False)  # type: ignore[arg-type]
+    code = main(["benchmark", "--estimator", "gaussian", "--tasks", "normal-dense-1x1-0.5",
+                 "--n", "100", "--seeds", "1", "--out", str(afile / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("infoplane: error: `--out` must be a directory that")
+    # a sample that cannot fit (here: a 400-byte limit) is refused for the task that needs it
+    monkeypatch.setattr(_base, "MAX_SAMPLE_BYTES", 400)
+    with pytest.raises(ValueError, match=r"^`n` must be at most 25 for 2 float64 columns .*"
+                                         r"got 100\..*\(task 'test-balanced-2'\)"):
+        run(counted, BAL, n=[10, 100], seeds=1, progress=False)
+    assert calls == []
+    code = main(["benchmark", "--estimator", "gaussian", "--tasks", "normal-dense-1x1-0.5",
+                 "--n", "100", "--seeds", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("infoplane: error: `--n` must be at most 25")
 
 
 def test_resolve_tasks() -> None:

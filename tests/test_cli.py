@@ -155,7 +155,8 @@ def npz_file(tmp_path: Path) -> Path:
     x = rng.standard_normal((400, 2))
     y = 0.8 * x + 0.6 * rng.standard_normal((400, 2))
     path = tmp_path / "d.npz"
-    np.savez(path, x=x, y=y, t=np.tanh(x), labels=(x[:, 0] > 0).astype(int))
+    np.savez(path, x=x, y=y, t=np.tanh(x), labels=(x[:, 0] > 0).astype(int), short=x[:10],
+             complex=x + 1j, one=x[:1])
     return path
 
 
@@ -225,6 +226,15 @@ def test_estimate_interval_test_and_conditional(
     assert code == 0
     assert json.loads(out)["cmi"] == pytest.approx(
         g.estimate_conditional(d["x"], d["t"], d["y"]), rel=1e-12)
+    # the default estimator has a conditional form too, and says which one it used
+    from infoplane.estimators import auto
+
+    code, out, _ = run(["estimate", str(npz_file), "--x", "x", "--y", "t", "--z", "y",
+                        "--json"], capsys)
+    got = json.loads(out)
+    assert code == 0 and got["chosen"].startswith("NormalScores(") and "KSG(" in got["chosen"]
+    assert got["cmi"] == pytest.approx(auto().estimate_conditional(d["x"], d["t"], d["y"]),
+                                       rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -235,6 +245,18 @@ def test_estimate_interval_test_and_conditional(
         (["--z", "t", "--ci", "0.9"], "`--z` cannot be combined"),
         (["--plane", "--test"], "`--plane` cannot be combined"),
         (["--z", "t", "--estimator", "kde"], "does not estimate conditional"),
+        (["--plane"], "`--plane` needs an estimator with an information-plane pair"),
+        (["--plane", "--estimator", "gaussian"], "`--estimator gaussian` has no "
+                                                 "information-plane pair"),
+        (["--n-resamples", "50"], "`--n-resamples` needs --ci"),
+        (["--n-permutations", "9"], "`--n-permutations` needs --test"),
+        (["--ci", "0.9", "--n-resamples", "0"], "`--n-resamples` must be an integer >= 2"),
+        (["--test", "--n-permutations", "0"], "`--n-permutations` must be an integer >= 1"),
+        (["--seed", "-1"], "`--seed` must be an integer >= 0"),
+        (["--z", "short"], "`--z short` must have the same number of samples as `x` (400)"),
+        (["--x", "complex"], "`--x complex` must be an array of real numbers"),
+        (["--x", "one", "--y", "one"], "`--x one` must have at least k + 1 = 4 samples"),
+        (["--z", "x"], "auto() estimates I(X;Y|Z) when x, y and z are all discrete"),
     ],
 )
 def test_estimate_new_option_errors(npz_file: Path, extra: list[str], match: str,

@@ -111,12 +111,12 @@ def test_bad_options(kwargs: dict[str, object], match: str) -> None:
 
 @pytest.mark.parametrize(("n", "d", "rho"), [(25, 2, 0.5), (40, 3, 0.0)])
 def test_gaussian_bias_correction_is_exact_for_gaussians(n: int, d: int, rho: float) -> None:
-    """Over 4000 small Gaussian samples the corrected mean is within 4 s.e. of the truth,
+    """Over 2000 small Gaussian samples the corrected mean is within 4 s.e. of the truth,
     while the plain plug-in is far above it (so the test can tell them apart)."""
     plain, fixed = est.Gaussian(), est.Gaussian(bias_correction=True)
     vals_plain, vals_fixed = [], []
     truth = -0.5 * d * np.log1p(-rho**2)
-    for seed in range(4000):
+    for seed in range(2000):
         x, y, _ = gaussian(n, d, rho, seed=seed)
         vals_plain.append(plain.estimate(x, y))
         vals_fixed.append(fixed.estimate(x, y))
@@ -141,3 +141,117 @@ def test_bias_correction_errors() -> None:
         est.Gaussian(bias_correction=True, shrinkage=0.1)
     with pytest.raises(TypeError, match="`bias_correction` must be True or False"):
         est.Gaussian(bias_correction=1)  # type: ignore[arg-type]
+
+
+def test_gaussian_bias_is_the_exact_null_expectation() -> None:
+    """For ρ = 0 and scalar x, y, Î_G = −½ log(1 − r²) with r the sample correlation, whose
+    null density is (1 − r²)^((n−4)/2) / B(½, (n−2)/2) (Fisher 1915): its expectation by
+    quadrature is the bias, independently of the Wishart formula. n = 3 (= d_x + d_y + 1,
+    the smallest legal size) gives log 2 in closed form."""
+    from scipy import integrate, special
+
+    from infoplane.estimators.gaussian import gaussian_cmi_bias, gaussian_mi_bias
+
+    assert gaussian_mi_bias(3, 1, 1) == pytest.approx(np.log(2), abs=1e-14)
+    for n in (3, 4, 7, 40):
+        a = (n - 4) / 2
+        norm = special.beta(0.5, (n - 2) / 2)
+        want, _ = integrate.quad(lambda r, a=a: -0.5 * np.log1p(-r * r) * (1 - r * r) ** a,
+                                 -1, 1, epsabs=1e-13, limit=200)
+        assert gaussian_mi_bias(n, 1, 1) == pytest.approx(want / norm, abs=1e-9), n
+    # conditioning on d_z extra columns costs d_z samples: the partial correlation of n
+    # samples given d_z has the null law of a plain correlation of n − d_z samples
+    assert gaussian_cmi_bias(10, 1, 1, 3) == pytest.approx(gaussian_mi_bias(7, 1, 1),
+                                                           abs=1e-12)
+    with pytest.raises(ValueError, match=r"`n` must be > d_x \+ d_y = 2 .*got 2\."):
+        gaussian_mi_bias(2, 1, 1)
+    with pytest.raises(ValueError, match=r"`n` must be > d_x \+ d_y \+ d_z = 4 .*got 4\."):
+        gaussian_cmi_bias(4, 1, 1, 2)
+    # the estimator accepts every n the plain estimate accepts (n = d_x + d_y + 1 here)
+    x, y, _ = gaussian(3, 1, 0.5)
+    assert np.isfinite(est.Gaussian(bias_correction=True).estimate(x, y))
+
+
+# ------------------------------------------------------------- bad and awkward input
+
+def test_auto_bad_input_gives_one_line_errors() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(50)
+    with pytest.raises(ValueError, match=r"^`x` must have at least k \+ 1 = 4 samples for "
+                                         r"auto\(\) \(k = 3 neighbours\), got 3\."):
+        est.auto().estimate(x[:3], x[:3])
+    with pytest.raises(ValueError, match=r"^`y` must have at least k \+ 1 = 6 samples"):
+        est.auto(k=5).estimate(np.zeros(5, int), x[:5])      # labels first: y is continuous
+    bad = x.copy()
+    bad[4] = np.nan
+    with pytest.raises(ValueError, match=r"^`x` must be finite"):
+        est.auto().estimate(bad, x)
+    with pytest.raises(TypeError, match=r"^`x` must be an array of real numbers, got dtype "
+                                        r"complex128"):
+        est.auto().estimate(x + 1j, x)
+    with pytest.raises(ValueError, match=r"^`y` must have the same number of samples"):
+        est.auto().estimate(x, x[:40])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
+        est.auto(foo=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"`n_jobs` must be a positive integer or -1"):
+        est.auto(n_jobs=0)
+    with pytest.raises(TypeError, match=r"`base` must be an Estimator"):
+        est.NormalScores(base=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"`base` must be an estimator for two continuous"):
+        est.NormalScores(base=est.MixedKSG())
+
+
+def test_auto_on_degenerate_data() -> None:
+    x, y, _ = gaussian(400, 1, 0.6, seed=8)
+    a = est.auto()
+    # one class: no information, exactly (up to round-off)
+    assert abs(a.estimate(x, np.zeros(400, int))) < 1e-12
+    assert a.estimate(np.zeros(400, int), np.zeros(400, int)) == 0.0
+    # a constant or a duplicated column makes the copula covariance singular: KSG alone is
+    # used; a constant column adds nothing to the max-norm distances, so KSG on the
+    # informative column is the value (up to the 1e-10 jitter, which is drawn for two columns
+    # instead of one and can move a neighbour count: ~1e-4 nats per count at n = 400)
+    ksg = est.NormalScores(base=est.KSG())
+    for extra in (np.full((400, 1), 2.5), x):
+        wide = np.column_stack([x, extra])
+        chosen = a.choose(wide, y)
+        assert isinstance(chosen, est.NormalScores) and isinstance(chosen.base, est.KSG)
+    assert a.estimate(np.column_stack([x, np.full(400, 2.5)]), y) == pytest.approx(
+        ksg.estimate(x, y), abs=1e-3)
+
+
+def test_auto_conditional() -> None:
+    from infoplane.discrete import conditional_mutual_information
+
+    rng = np.random.default_rng(9)
+    # all discrete: the plug-in CMI of the codes (XOR: 0 bits of MI, 1 bit given Z)
+    xd, yd = rng.integers(0, 2, 400), rng.integers(0, 2, 400)
+    zd = xd ^ yd
+    a = est.auto(unit="bits")
+    assert type(a.choose_conditional(xd, yd, zd)).__name__ == "Binning"
+    want = conditional_mutual_information(xd, yd, zd, unit="bits")
+    assert want == pytest.approx(1.0, abs=0.02)   # (the sample's margins are not exactly ½)
+    assert a.estimate_conditional(xd, yd, zd.astype(float)) == pytest.approx(want, abs=1e-12)
+    # all continuous: Frenzel–Pompe KSG on normal scores computed here
+    n = 2000
+    z = rng.standard_normal(n)
+    x, y = np.exp(z + rng.standard_normal(n)), (z + rng.standard_normal(n)) ** 3
+    scores = [stats.norm.ppf((stats.rankdata(v) - 0.5) / n) for v in (x, y, z)]
+    ref = est.KSG(seed=4).estimate_conditional(*scores)
+    got = est.auto(seed=4).estimate_conditional(x, y, z)
+    assert got == pytest.approx(ref, rel=1e-12)
+    # X ⊥ Y | Z (KSG-CMI sd ≈ 0.015 here), while I(X;Y) = ½ log(4/3) ≈ 0.144
+    assert abs(got) < 0.06 and est.auto().estimate(x, y) > 0.1
+    with pytest.raises(TypeError, match=r"^auto\(\) estimates I\(X;Y\|Z\) when x, y and z are "
+                                        r"all discrete .* got discrete y with continuous x "
+                                        r"and z"):
+        est.auto().estimate_conditional(x, (x > 1).astype(int), z)
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from infoplane.estimators import default
+
+    result = doctest.testmod(default)
+    assert result.failed == 0 and result.attempted >= 5

@@ -16,6 +16,8 @@ import itertools
 import math
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -48,9 +50,22 @@ ALL = samplers.tasks()
 MC_N = 100_000
 
 
-def mc_mi(logratio: np.ndarray) -> tuple[float, float]:
-    """Monte Carlo mean of the log density ratio and its standard error."""
+def mc_mi(task: Task, seed: int, law: Callable[[np.ndarray], Any]) -> tuple[float, float]:
+    """Monte Carlo E[log p(x,y) / (p(x) p(y))] over ``MC_N`` samples of ``task`` and its
+    standard error; ``law(scale)`` is the SciPy distribution with that scale/covariance
+    block (the x, y marginals are its sub-blocks)."""
+    x, y = task.sample(MC_N, seed=seed)
+    s = law_matrix(task)
+    dx = task.dim_x
+    logratio = (law(s).logpdf(np.hstack([x, y])) - np.atleast_1d(law(s[:dx, :dx]).logpdf(x))
+                - np.atleast_1d(law(s[dx:, dx:]).logpdf(y)))
     return float(logratio.mean()), float(logratio.std(ddof=1) / math.sqrt(logratio.size))
+
+
+def law_matrix(task: Task) -> np.ndarray:
+    """The covariance (Gaussian) or scale matrix (Student-t) of a task."""
+    return task.covariance() if isinstance(task, MultivariateNormal) else \
+        task.scale_matrix()  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------- registry
@@ -241,17 +256,12 @@ def test_gaussian_closed_form_matches_slogdet(task: MultivariateNormal) -> None:
 def test_gaussian_monte_carlo(name: str) -> None:
     task = samplers.get(name)
     assert isinstance(task, MultivariateNormal)
-    x, y = task.sample(MC_N, seed=11)
-    cov = task.covariance()
-    dx = task.dim_x
-    joint = stats.multivariate_normal(cov=cov).logpdf(np.hstack([x, y]))
-    px = stats.multivariate_normal(cov=cov[:dx, :dx]).logpdf(x)
-    py = stats.multivariate_normal(cov=cov[dx:, dx:]).logpdf(y)
-    mean, se = mc_mi(joint - np.atleast_1d(px) - np.atleast_1d(py))
+    mean, se = mc_mi(task, 11, lambda c: stats.multivariate_normal(cov=c))
     assert abs(mean - task.mutual_information()) < 4 * se
     # the sample's covariance is the claimed one
+    x, y = task.sample(MC_N, seed=11)
     emp = np.cov(np.hstack([x, y]), rowvar=False)
-    assert np.max(np.abs(emp - cov)) < 6 / math.sqrt(MC_N)
+    assert np.max(np.abs(emp - task.covariance())) < 6 / math.sqrt(MC_N)
 
 
 def test_gaussian_pair_is_the_sparse_task() -> None:
@@ -271,13 +281,7 @@ def test_gaussian_pair_is_the_sparse_task() -> None:
 def test_student_t_monte_carlo(name: str) -> None:
     task = samplers.get(name)
     assert isinstance(task, StudentT)
-    x, y = task.sample(MC_N, seed=12)
-    s = task.scale_matrix()
-    dx, nu = task.dim_x, task.dof
-    joint = stats.multivariate_t(shape=s, df=nu).logpdf(np.hstack([x, y]))
-    px = stats.multivariate_t(shape=s[:dx, :dx], df=nu).logpdf(x)
-    py = stats.multivariate_t(shape=s[dx:, dx:], df=nu).logpdf(y)
-    mean, se = mc_mi(joint - px - py)
+    mean, se = mc_mi(task, 12, lambda s: stats.multivariate_t(shape=s, df=task.dof))
     assert abs(mean - task.mutual_information()) < 4 * se
     assert se < 0.01   # the check has teeth
 
@@ -592,3 +596,55 @@ def test_lowrank_names_and_defaults() -> None:
     assert t.mutual_information() == pytest.approx(
         -0.5 * (math.log(1 - 0.09) + math.log(1 - 0.04)), rel=1e-14)
     assert LowRank(dim_x=50, dim_y=50, k=2).latent_corr == (0.9, 0.8)
+
+
+# ------------------------------------------------------------ the public helpers' input
+
+def test_truth_functions_validate_their_arguments() -> None:
+    with pytest.raises(ValueError, match=r"^`means` must be non-empty"):
+        samplers.gaussian_mixture_mi([])
+    with pytest.raises(ValueError, match=r"^`std` must be > 0, got -1"):
+        samplers.gaussian_mixture_mi([0.0, 1.0], std=-1.0)
+    with pytest.raises(ValueError, match=r"^`priors` must be 2 non-negative numbers summing"):
+        samplers.gaussian_mixture_mi([0.0, 1.0], priors=[0.9, 0.9])
+    with pytest.raises(ValueError, match=r"^`atom_prob` must be 2 probabilities in \[0, 1\)"):
+        samplers.zero_inflated_mi([0.0, 2.0], [0.5, 1.0])
+    with pytest.raises(ValueError, match=r"^`noise_std` must be > 0, got 0"):
+        samplers.bimodal_channel_mi(1.5, 0.5, 0.0)
+    with pytest.raises(ValueError, match=r"^`dim_x` must be an integer >= 1, got 0"):
+        samplers.student_t_correction(2.0, 0, 1)
+    with pytest.raises(ValueError, match=r"^`var` must be > 0"):
+        samplers.gaussian_mixture_entropy([[0.0]], 0.0)
+    with pytest.raises(ValueError, match=r"^`centres` must be finite"):
+        samplers.gaussian_mixture_entropy([[0.0], [np.nan]], 1.0)
+    # a grid that would not fit is refused before it is built (1e12 points here)
+    with pytest.raises(ValueError, match=r"^`centres` must be within a grid of 5e\+07"):
+        samplers.gaussian_mixture_entropy([[0.0, 0.0], [1e5, 1e5]], 1.0)
+    # the one quadrature for both label mixtures: a zero-inflated mixture without atoms is
+    # the plain one, and the registered values are unchanged
+    assert samplers.zero_inflated_mi([0.0, 2.0], [0.0, 0.0]) == pytest.approx(
+        samplers.gaussian_mixture_mi([0.0, 2.0]), abs=1e-13)
+
+
+def test_maps_validate_their_arguments() -> None:
+    v = np.random.default_rng(18).standard_normal((10, 2))
+    with pytest.raises(ValueError, match=r"^`name` must be one of 'halfcube'.*got 'tan'"):
+        samplers.apply_map("tan", v)
+    with pytest.raises(ValueError, match=r"^`v` must be a 2-D array"):
+        samplers.apply_map("asinh", v[:, 0])
+    with pytest.raises(ValueError, match=r"^`v` must be finite"):
+        samplers.spiral(np.array([[np.inf, 0.0]]))
+    with pytest.raises(TypeError, match=r"^`speed` must be a real number"):
+        samplers.spiral(v, speed="fast")  # type: ignore[arg-type]
+    np.testing.assert_allclose(samplers.apply_map("asinh", v.tolist()), np.arcsinh(v),
+                               rtol=1e-15)
+
+
+def test_rotations_too_wide_are_refused_before_allocating() -> None:
+    with pytest.raises(ValueError, match=r"^`dim_x` must be <= 4096 for a random orthogonal "
+                                         r"embedding .*got 100000\."):
+        LowRank(dim_x=100_000, dim_y=50, k=2)
+    wide = MultivariateNormal(dim_x=5000, dim_y=1, corr=0.1)
+    with pytest.raises(ValueError, match=r"^`base.dim_x` must be <= 4096"):
+        Transformed(base=wide, x_map="asinh", rotate=True)
+    assert Transformed(base=wide, x_map="asinh").dim_x == 5000    # no rotation: allowed

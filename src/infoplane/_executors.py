@@ -59,7 +59,7 @@ THREAD_VARS: tuple[str, ...] = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_
                                 "NUMBA_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def check_execution(jobs: Any, backend: Any, scheduler: Any) -> int:
+def check_execution(jobs: int, backend: str, scheduler: str | None) -> int:
     """Validate ``jobs`` (>= 1 or -1), ``backend`` and ``scheduler``; return ``jobs``.
 
     Raises

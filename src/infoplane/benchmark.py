@@ -71,7 +71,7 @@ from infoplane._executors import Backend, _why, check_execution, describe_lost, 
 from infoplane._io import atomic_write, jsonable, to_json, write_json
 from infoplane._validation import as_float, as_int, fail
 from infoplane.estimators.base import Estimator, standardised, warn
-from infoplane.samplers._base import Task
+from infoplane.samplers._base import Task, check_sample_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,12 +109,13 @@ Kinds: TypeAlias = tuple[frozenset[str], frozenset[str]]
 
 #: Kinds of data (x, y) each built-in estimator is defined for, by class name. A value may be a
 #: function of the estimator (``MixedKSG`` depends on its ``method``).
-DATA_KINDS: dict[str, Kinds | Callable[[Any], Kinds]] = {
+DATA_KINDS: dict[str, Kinds | Callable[[Estimator], Kinds]] = {
     "Binning": (_ANY, _ANY),
     "KDE": (_CONT, _DISC),
     "KSG": (_CONT, _CONT),
     "Gaussian": (_CONT, _CONT),
-    "MixedKSG": lambda est: (_CONT, _DISC) if est.method == "ross" else (_ANY, _ANY),
+    "MixedKSG": lambda est: (_CONT, _DISC) if getattr(est, "method", None) == "ross"
+    else (_ANY, _ANY),
     "MINE": (_ANY, _ANY),
     "InfoNCE": (_ANY, _ANY),
     "Auto": (_ANY, _ANY),
@@ -815,6 +816,7 @@ def run(estimators: EstimatorsArg, tasks: TasksArg = "suite:bmi", *,
     rel_tol = as_float("rel_tol", rel_tol, min_value=0.0)
     standardize = _flag("standardize", standardize)
     n_jobs = check_execution(jobs, backend, scheduler)
+    _check_sizes(task_list, max(sizes))
     truths = {t.name: _truth(t) for t in task_list}
     settings = {"n": list(sizes), "seeds": list(seed_list), "standardize": standardize,
                 "jobs": n_jobs, "backend": backend, "tasks": [t.name for t in task_list],
@@ -825,7 +827,7 @@ def run(estimators: EstimatorsArg, tasks: TasksArg = "suite:bmi", *,
              for t in task_list for size in sizes for s in seed_list for e in entries
              if plans[e.name, t.name][0] is None]
     outcomes: dict[tuple[str, str, int, int], _Outcome] = {}
-    root = None if out is None else Path(out).resolve()
+    root = None if out is None else _out_dir(out)
     guard = (lock(root, LOCK_NAME, "infoplane benchmark") if root is not None
              else contextlib.nullcontext())
     with guard:
@@ -885,6 +887,30 @@ def _row(task: str, est: str, n: int, seed: int, estimate: float, truth: float,
             "estimate": estimate if ok else math.nan, "truth": truth,
             "error": estimate - truth if ok else math.nan, "seconds": seconds,
             "wall_seconds": wall, "status": status, "message": message}
+
+
+def _check_sizes(task_list: Sequence[Task], n: int) -> None:
+    """Refuse, before anything runs, an ``n`` whose sample would not fit in memory."""
+    for task in task_list:
+        try:
+            check_sample_size(n, task.dim_x + task.dim_y)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (task {task.name!r})") from None
+
+
+def _out_dir(out: str | Path) -> Path:
+    """``out`` as an absolute directory, created if missing; a one-line error otherwise."""
+    if not isinstance(out, str | Path):
+        raise TypeError(f"`out` must be a directory path or None, got {out!r}.")
+    root = Path(out).resolve()
+    if root.exists() and not root.is_dir():
+        raise fail("out", "a directory", str(out), "(it is a file)")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"`out` must be a directory that can be created, got {str(out)!r} "
+                         f"({exc.strerror or exc}).") from None
+    return root
 
 
 def _truth(task: Task) -> float:

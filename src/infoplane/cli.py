@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
+from click.core import ParameterSource
 
 from infoplane import __version__
 from infoplane._io import load_array, to_json, write_json
@@ -394,6 +397,11 @@ def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, z_key: s
     path = Path(file)
     if not path.is_file():
         raise FileNotFoundError(f"`FILE` must be an existing .npz file, got {file!r}.")
+    for flag, param, needs, given in (("--n-resamples", "n_resamples", "--ci", ci_level),
+                                      ("--n-permutations", "n_permutations", "--test",
+                                       run_test or None)):
+        if ctx.get_parameter_source(param) is ParameterSource.COMMANDLINE and given is None:
+            raise ValueError(f"`{flag}` needs {needs}: it sets how {needs} is computed.")
     if plane and (z_key is not None or ci_level is not None or run_test):
         raise ValueError("`--plane` cannot be combined with --z, --ci or --test.")
     if z_key is not None and (ci_level is not None or run_test):
@@ -410,15 +418,52 @@ def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, z_key: s
                                  f"got {key!r}.")
         x, y = npz[x_key], npz[y_key]
         z = npz[z_key] if z_key else None
+    arrays = {"x": f"--x {x_key}", "t": f"--x {x_key}", "y": f"--y {y_key}",
+              "labels": f"--y {y_key}", "z": f"--z {z_key}"}
+    with _option_names({**_ESTIMATE_FLAGS, **arrays}):
+        _estimate_and_print(name, options, unit, seed, x, y, z, plane, ci_level, n_resamples,
+                            run_test, n_permutations, as_json)
+
+
+#: The library argument behind each `estimate` option (for error messages).
+_ESTIMATE_FLAGS = {"level": "--ci", "n_resamples": "--n-resamples",
+                   "n_permutations": "--n-permutations", "seed": "--seed"}
+
+
+@contextlib.contextmanager
+def _option_names(flags: dict[str, str]) -> Iterator[None]:
+    """Re-raise a ValueError/TypeError whose message starts with a library argument name
+    (```n_resamples` must ...``) under the command-line option the user typed."""
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        m = re.match(r"`(\w+)`", text)
+        if m and m.group(1) in flags:
+            raise type(exc)(f"`{flags[m.group(1)]}`" + text[m.end():]) from exc
+        raise
+
+
+def _estimate_and_print(name: str, options: tuple[str, ...], unit: str, seed: int,
+                        x: np.ndarray, y: np.ndarray, z: np.ndarray | None, plane: bool,
+                        ci_level: float | None, n_resamples: int | None, run_test: bool,
+                        n_permutations: int, as_json: bool) -> None:
     est = _make_estimator(name, options, unit, seed)
     result: dict[str, Any] = {"estimator": repr(est), "unit": unit, "n": len(x)}
     lines: list[str] = []
-    if name == "auto" and not plane:
-        chosen = est.choose(x, y)
+    if name == "auto" and plane:
+        raise ValueError("`--plane` needs an estimator with an information-plane pair: pass "
+                         "--estimator binning, kde, ksg or mixed (auto has none).")
+    if name == "auto":
+        chosen = est.choose(x, y) if z is None else est.choose_conditional(x, y, z)
         result["chosen"] = repr(chosen)
         lines.append(f"auto chose {chosen!r}")
     if plane:
-        ixt, ity = est.plane(x, y)
+        try:
+            ixt, ity = est.plane(x, y)
+        except NotImplementedError as exc:
+            raise ValueError(f"`--estimator {name}` has no information-plane pair for "
+                             f"--plane ({exc})") from None
         result.update(i_xt=ixt, i_ty=ity)
         lines.append(f"I(X;T) = {ixt:.6f} {unit}   I(T;Y) = {ity:.6f} {unit}   ({est!r})")
     elif z is not None:
@@ -560,8 +605,6 @@ def benchmark_cmd(ctx: click.Context, names: tuple[str, ...], options: tuple[str
     infoplane benchmark --estimator ksg -O k=5 --estimator ksg -O k=10 --tasks 'normal-*'
     infoplane benchmark --tasks normal-dense-1x1-0.75,student-dof1-1x1 --n 200 --seeds 2
     """
-    import re
-
     from infoplane import benchmark
 
     state: _State = ctx.find_root().obj
@@ -574,7 +617,7 @@ def benchmark_cmd(ctx: click.Context, names: tuple[str, ...], options: tuple[str
         raise ValueError(f"`--n` must be comma-separated integers, got {sizes!r}.") from None
     if not n:
         raise ValueError(f"`--n` must hold at least one sample size, got {sizes!r}.")
-    try:
+    with _option_names(_BENCHMARK_FLAGS):  # name the option the user typed
         selected = benchmark.resolve_tasks(specs)
         if list_only:
             for t in selected:
@@ -588,12 +631,6 @@ def benchmark_cmd(ctx: click.Context, names: tuple[str, ...], options: tuple[str
                                out=out_dir, standardize=not no_standardize, abs_tol=abs_tol,
                                rel_tol=rel_tol, jobs=jobs, backend=backend,  # type: ignore[arg-type]
                                scheduler=scheduler, progress=not state.quiet)
-    except (ValueError, TypeError) as exc:  # name the option the user typed
-        text = str(exc)
-        m = re.match(r"`(\w+)`", text)
-        if m and m.group(1) in _BENCHMARK_FLAGS:
-            text = f"`{_BENCHMARK_FLAGS[m.group(1)]}`" + text[m.end():]
-        raise type(exc)(text) from exc
     if as_json:
         click.echo(to_json(result.to_dict()))
     else:

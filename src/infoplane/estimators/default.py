@@ -9,14 +9,14 @@ that justifies them, are in :class:`Auto`'s docstring and in ``docs/DECISIONS.md
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from infoplane._typing import FloatArray
-from infoplane._validation import as_int
+from infoplane._typing import FloatArray, Unit
+from infoplane._validation import as_int, fail
 from infoplane.estimators.base import (
     Estimator,
     Interval,
@@ -45,9 +45,10 @@ def normal_scores(z: FloatArray) -> FloatArray:
 def is_discrete(value: npt.ArrayLike, *, max_classes: int = 64) -> bool:
     """Whether a side looks like class labels rather than a continuous variable.
 
-    Discrete means: integer, boolean or string values (floats only when every value is
-    integral), one column (or a 2-D integer array read as joint labels), with at most
-    ``max_classes`` distinct rows and on average at least 5 samples per distinct row.
+    Discrete means: boolean or string values (always), or integer values (floats only when
+    every value is integral) in at most two dimensions (a 2-D array is read as one joint label
+    per row) with at most ``max_classes`` distinct rows and on average at least 5 samples per
+    distinct row.
     """
     arr = np.asarray(value)
     if arr.dtype.kind in "US":
@@ -82,6 +83,13 @@ class NormalScores(Estimator):
 
     base: Estimator = field(default_factory=lambda: _ksg())
 
+    def _check(self) -> None:
+        if not isinstance(self.base, Estimator):
+            raise TypeError(f"`base` must be an Estimator, got {self.base!r}.")
+        if type(self.base).y_discrete:
+            raise fail("base", "an estimator for two continuous sides (normal scores of "
+                       "labels are not labels)", self.base)
+
     def _estimate_nats(self, x: FloatArray, y: Any) -> float:
         return _nats(self.base, normal_scores(x), normal_scores(y))
 
@@ -113,8 +121,9 @@ class Auto(Estimator):
     k : int, default 3
         Neighbours of the k-NN estimators it may choose.
     max_classes : int, default 64
-        A side with at most this many distinct values (and ≥ 5 samples per value on
-        average) of integer type counts as discrete labels (:func:`is_discrete`).
+        An integer side (or floats that are all integral) with at most this many distinct
+        values and ≥ 5 samples per value on average counts as discrete labels; boolean and
+        string sides always do (:func:`is_discrete`).
     max_knn_dim : int, default 64
         Largest joint dimension d_x + d_y for which the k-NN candidate is computed on
         continuous data (above it KSG costs O(n²) and reads far below the truth, so only the
@@ -139,7 +148,20 @@ class Auto(Estimator):
       dependence that is not linear in normal scores). Each is low where the other is
       accurate on the benchmark suites, so the larger is the better one there; the price is
       a small upward bias under independence (the larger of two zero-mean estimates).
-      ``choose`` returns the winner, so the value is always one estimator's.
+      ``choose`` returns the winner, so the value is always one estimator's. When the
+      Gaussian-copula fit is singular (a constant or duplicated column, n ≤ d_x + d_y) only
+      KSG is used, above ``max_knn_dim`` too. The lower-bound property holds for a
+      one-dimensional side (its normal scores are Gaussian); for vector sides the transform
+      makes each coordinate, not the vector, Gaussian.
+
+    Conditional MI (``estimate_conditional``, ``choose_conditional``): x, y and z all
+    discrete → plug-in I(X;Y|Z) of the codes (:class:`Binning`); all continuous → KSG's
+    conditional form (Frenzel & Pompe 2007) on normal scores of every column (I(X;Y|Z) is
+    invariant under increasing maps of each coordinate of X, Y and Z); a mix of kinds → a
+    ``TypeError``.
+
+    Every side needs at least k + 1 samples (the k-NN candidates); a side that is not
+    discrete is validated as real samples (finite, 1-D or 2-D).
     """
 
     k: int = 3
@@ -147,11 +169,14 @@ class Auto(Estimator):
     max_knn_dim: int = 64
     n_jobs: int = 2
 
+    has_conditional: ClassVar[bool] = True
+
     def _check(self) -> None:
-        as_int("k", self.k, min_value=1)
+        from infoplane.estimators.ksg import _check_common
+
+        _check_common(self.k, self.n_jobs)
         as_int("max_classes", self.max_classes, min_value=2)
         as_int("max_knn_dim", self.max_knn_dim, min_value=2)
-        as_int("n_jobs", self.n_jobs, min_value=-1)
 
     # ------------------------------------------------------------------ public interface
     def choose(self, x: npt.ArrayLike, y: npt.ArrayLike) -> Estimator:
@@ -185,6 +210,49 @@ class Auto(Estimator):
         return est.independence_test(x, y, n_permutations=n_permutations, seed=seed)
 
     # ------------------------------------------------------------------------- internals
+    def choose_conditional(self, x: npt.ArrayLike, y: npt.ArrayLike,
+                           z: npt.ArrayLike) -> Estimator:
+        """The estimator :meth:`estimate_conditional` uses on these data (see Notes)."""
+        from infoplane.estimators.binning import Binning
+        from infoplane.estimators.ksg import KSG
+
+        kinds = {name: is_discrete(v, max_classes=self.max_classes)
+                 for name, v in (("x", x), ("y", y), ("z", z))}
+        n: int | None = None
+        for name, v in (("x", x), ("y", y), ("z", z)):  # names the bad side, rows first
+            n = (as_labels if kinds[name] else as_samples)(name, v, n=n).shape[0]
+        if all(kinds.values()):
+            return Binning(unit=self.unit, seed=self.seed)
+        if not any(kinds.values()):
+            self._check_size("x", x)
+            return NormalScores(base=KSG(k=self.k, n_jobs=self.n_jobs, seed=self.seed),
+                                unit=self.unit, seed=self.seed)
+        disc = [name for name, d in kinds.items() if d]
+        cont = [name for name, d in kinds.items() if not d]
+        raise TypeError(
+            f"auto() estimates I(X;Y|Z) when x, y and z are all discrete labels or all "
+            f"continuous, got discrete {' and '.join(disc)} with continuous "
+            f"{' and '.join(cont)}. Encode every side the same way, or choose an estimator "
+            "(Binning bins real values; KSG and Gaussian need real values).")
+
+    def estimate_conditional(self, x: npt.ArrayLike, y: npt.ArrayLike,
+                             z: npt.ArrayLike) -> float:
+        """I(X; Y | Z) by the estimator :meth:`choose_conditional` picks (in ``self.unit``)."""
+        est = self.choose_conditional(x, y, z)
+        if isinstance(est, NormalScores):
+            return est.estimate_conditional(x, y, z)
+        return est.estimate_conditional(as_labels("x", x), as_labels("y", y),
+                                        as_labels("z", z))
+
+    # ------------------------------------------------------------------------- internals
+    def _check_size(self, name: str, value: npt.ArrayLike) -> None:
+        """At least k + 1 rows in the continuous side ``name`` (the k-NN candidates)."""
+        n = as_samples(name, value).shape[0]
+        if n <= self.k:
+            raise ValueError(f"`{name}` must have at least k + 1 = {self.k + 1} samples for "
+                             f"auto() (k = {self.k} neighbours), got {n}. Pass more samples "
+                             "or a smaller k.")
+
     def _pick(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[Estimator, float | None]:
         """The chosen estimator and, when choosing needed it, its estimate (in ``unit``)."""
         from infoplane.estimators.gaussian import Gaussian
@@ -197,14 +265,20 @@ class Auto(Estimator):
             from infoplane.estimators.binning import Binning
 
             return Binning(**common), None
+        self._check_size("y", y) if dx else self._check_size("x", x)
         if dx or dy:
             return MixedKSG(k=self.k, n_jobs=self.n_jobs, **common), None
-        xs, ys = as_samples("x", x), as_samples("y", y, n=as_samples("x", x).shape[0])
+        xs = as_samples("x", x)
+        ys = as_samples("y", y, n=xs.shape[0])
         gauss = NormalScores(base=Gaussian(bias_correction=True), **common)
-        if xs.shape[1] + ys.shape[1] > self.max_knn_dim:
-            return gauss, None
         knn = NormalScores(base=KSG(k=self.k, n_jobs=self.n_jobs, seed=self.seed), **common)
-        values = [(knn.estimate(xs, ys), 0, knn), (gauss.estimate(xs, ys), 1, gauss)]
+        try:
+            g = gauss.estimate(xs, ys)
+        except ValueError:  # singular copula covariance: constant/duplicated columns, small n
+            return knn, knn.estimate(xs, ys)
+        if xs.shape[1] + ys.shape[1] > self.max_knn_dim:
+            return gauss, g
+        values = [(knn.estimate(xs, ys), 0, knn), (g, 1, gauss)]
         value, _, best = max(values, key=lambda t: (t[0], -t[1]))
         return best, value
 
@@ -226,8 +300,9 @@ class Auto(Estimator):
         raise NotImplementedError
 
 
-def auto(**options: Any) -> Auto:
-    """The default estimator (:class:`Auto`) with the given options.
+def auto(*, k: int = 3, max_classes: int = 64, max_knn_dim: int = 64, n_jobs: int = 2,
+         unit: Unit = "nats", seed: int = 0) -> Auto:
+    """The default estimator (:class:`Auto`) with the given options (see :class:`Auto`).
 
     Examples
     --------
@@ -240,7 +315,8 @@ def auto(**options: Any) -> Auto:
     >>> est.choose(x, y).base                      # the larger of KSG and Gaussian-copula
     KSG(unit='nats', seed=0, k=3, algorithm=1, jitter=1e-10, n_jobs=2)
     >>> round(est.estimate(x, y), 2)
-    0.34
+    0.35
     """
-    return Auto(**options)
+    return Auto(k=k, max_classes=max_classes, max_knn_dim=max_knn_dim, n_jobs=n_jobs,
+                unit=unit, seed=seed)
 

@@ -49,7 +49,7 @@ from scipy import special
 from scipy.linalg import lapack
 
 from infoplane._typing import FloatArray, IntArray
-from infoplane._validation import as_float, fail
+from infoplane._validation import as_float, as_int, fail
 from infoplane.estimators.base import Estimator, warn
 
 __all__ = ["Gaussian", "gaussian_cmi_bias", "gaussian_cmi_nats", "gaussian_mi_bias",
@@ -152,6 +152,7 @@ class Gaussian(Estimator):
         if not isinstance(self.bias_correction, bool | np.bool_):
             raise TypeError("`bias_correction` must be True or False, got "
                             f"{self.bias_correction!r}.")
+        object.__setattr__(self, "bias_correction", bool(self.bias_correction))
         if self.bias_correction and self.shrinkage not in (None, 0.0):
             raise fail("bias_correction", "False when `shrinkage` is set (the exact bias is "
                        "that of the plain sample covariance)", self.bias_correction)
@@ -267,27 +268,38 @@ def gaussian_mi_bias(n: int, d_x: int, d_y: int) -> float:
 
     E Î_G − I = ½ [B(d_x) + B(d_y) − B(d_x + d_y)], B(d) = Σ_{i=1}^{d} ψ((n − i)/2) (the terms
     of E log det that are linear in d cancel in the combination). It depends on n and the
-    dimensions only, not on the covariance, and is ≈ d_x d_y / (2n) for large n.
+    dimensions only, not on the covariance, and is ≈ d_x d_y / (2n) for large n. Defined for
+    every n > d_x + d_y, the sizes for which the sample covariance is invertible (with
+    n = d_x + d_y + 1 the smallest argument of ψ is ½).
 
     Examples
     --------
     >>> round(gaussian_mi_bias(1000, 1, 1) * 2 * 1000, 2)   # ≈ d_x d_y / 2n
     1.0
+    >>> round(gaussian_mi_bias(3, 1, 1), 6)   # n = 3: E[−½ log(1 − r²)] = log 2 when ρ = 0
+    0.693147
     """
-    if n <= d_x + d_y + 1:
-        raise fail("n", f"> d_x + d_y + 1 = {d_x + d_y + 1} for the Gaussian bias correction", n)
-    b = _log_det_bias
-    return 0.5 * (b(n, d_x) + b(n, d_y) - b(n, d_x + d_y))
+    return _cmi_bias(n, d_x, d_y, 0)
 
 
 def gaussian_cmi_bias(n: int, d_x: int, d_y: int, d_z: int) -> float:
     """Exact bias (nats) of the plug-in Gaussian conditional MI I(X;Y|Z) (see
-    :func:`gaussian_mi_bias`): ½ [B(d_x+d_z) + B(d_y+d_z) − B(d_z) − B(d_x+d_y+d_z)]."""
-    if n <= d_x + d_y + d_z + 1:
-        raise fail("n", f"> d_x + d_y + d_z + 1 = {d_x + d_y + d_z + 1} for the Gaussian bias "
-                   "correction", n)
+    :func:`gaussian_mi_bias`): ½ [B(d_x+d_z) + B(d_y+d_z) − B(d_z) − B(d_x+d_y+d_z)], for
+    n > d_x + d_y + d_z."""
+    return _cmi_bias(n, d_x, d_y, as_int("d_z", d_z))
+
+
+def _cmi_bias(n: int, d_x: int, d_y: int, d_z: int) -> float:
+    """½ [B(d_x+d_z) + B(d_y+d_z) − B(d_z) − B(d_x+d_y+d_z)] (d_z = 0: the MI's bias)."""
+    n = as_int("n", n)
+    d_x, d_y = as_int("d_x", d_x), as_int("d_y", d_y)
+    p = d_x + d_y + d_z
+    if n <= p:
+        dims = "d_x + d_y" + (" + d_z" if d_z else "")
+        raise fail("n", f"> {dims} = {p} for the Gaussian bias correction (an invertible "
+                   "sample covariance)", n)
     b = _log_det_bias
-    return 0.5 * (b(n, d_x + d_z) + b(n, d_y + d_z) - b(n, d_z) - b(n, d_x + d_y + d_z))
+    return 0.5 * (b(n, d_x + d_z) + b(n, d_y + d_z) - b(n, d_z) - b(n, p))
 
 
 def gaussian_mi_nats(x: FloatArray, y: FloatArray, *, shrinkage: Shrinkage = None) -> float:
@@ -313,29 +325,9 @@ def gaussian_mi_nats(x: FloatArray, y: FloatArray, *, shrinkage: Shrinkage = Non
     >>> gaussian_mi_nats(u, v)
     0.0
     """
-    n, dx = x.shape
-    dy = y.shape[1]
-    alpha, plain = _alpha(shrinkage)
-    _check_sizes(n, dx + dy, plain, "`x` and `y`", "d_x + d_y")
-
-    # Larger block first: its log-determinant comes free from the joint Cholesky factor.
-    swap = dy > dx
-    a, b = (y, x) if swap else (x, y)
-    names = ("y", "x") if swap else ("x", "y")
-    cov = _joint_cov([(names[0], a), (names[1], b)], alpha, plain)
-    if cov is None:
-        return 0.0
-
-    da, db = a.shape[1], b.shape[1]
-    order = f"[{names[0]}, {names[1]}]"
     hint = ("If y is an exact linear function of x, I(X;Y) is infinite; otherwise drop "
             "redundant columns or pass shrinkage='ledoit_wolf'.")
-    chol_joint = _cholesky(cov, [(names[0], da), (names[1], db)], "[x, y]", order, hint)
-    chol_b = _cholesky(cov[da:, da:], [(names[1], db)], "[x, y]", order, hint)
-    # log det Σ − log det Σ_a = log det Σ_{b|a} = 2 Σ log diag(L)[da:]
-    diag_joint = np.diagonal(chol_joint)[da:]
-    diag_b = np.diagonal(chol_b)
-    return float(np.sum(np.log(diag_b)) - np.sum(np.log(diag_joint)))
+    return _conditional_nats(x, y, None, shrinkage, hint)
 
 
 def gaussian_cmi_nats(x: FloatArray, y: FloatArray, z: FloatArray, *,
@@ -377,28 +369,42 @@ def gaussian_cmi_nats(x: FloatArray, y: FloatArray, z: FloatArray, *,
     >>> round(gaussian_mi_nats(x, y), 2), round(gaussian_cmi_nats(x, y, z), 3)
     (0.14, 0.0)
     """
+    hint = ("An exact linear relation makes the Gaussian I(X;Y|Z) undefined or infinite; "
+            "drop redundant columns or pass shrinkage='ledoit_wolf'.")
+    return _conditional_nats(x, y, z, shrinkage, hint)
+
+
+def _conditional_nats(x: FloatArray, y: FloatArray, z: FloatArray | None,
+                      shrinkage: Shrinkage, hint: str) -> float:
+    """½ log(det Σ_{s|z} / det Σ_{s|z,m}) of the (shrunk) covariance of [z, m, s], m the
+    larger and s the smaller of x and y; without z (``None``) this is the MI
+    ½ log(det Σ_s / det Σ_{s|m}). Two Cholesky factorisations, of [z, m, s] and of its
+    [z, s] block, give both log-determinants as sums of log-diagonals."""
     n, dx = x.shape
-    dy, dz = y.shape[1], z.shape[1]
+    dy = y.shape[1]
+    dz = 0 if z is None else z.shape[1]
     alpha, plain = _alpha(shrinkage)
-    _check_sizes(n, dx + dy + dz, plain, "`x`, `y` and `z`", "d_x + d_y + d_z")
+    if z is None:
+        _check_sizes(n, dx + dy, plain, "`x` and `y`", "d_x + d_y")
+    else:
+        _check_sizes(n, dx + dy + dz, plain, "`x`, `y` and `z`", "d_x + d_y + d_z")
 
     # [z, larger, smaller]: the second factorisation is then of the smaller [z, ·] block.
     swap = dy > dx
     m, s = (y, x) if swap else (x, y)
     names = ("y", "x") if swap else ("x", "y")
-    cov = _joint_cov([("z", z), (names[0], m), (names[1], s)], alpha, plain)
+    lead = [] if z is None else [("z", z)]
+    cov = _joint_cov([*lead, (names[0], m), (names[1], s)], alpha, plain)
     if cov is None:
         return 0.0
 
     dm, ds = m.shape[1], s.shape[1]
-    order = f"[z, {names[0]}, {names[1]}]"
-    hint = ("An exact linear relation makes the Gaussian I(X;Y|Z) undefined or infinite; "
-            "drop redundant columns or pass shrinkage='ledoit_wolf'.")
-    chol_joint = _cholesky(cov, [("z", dz), (names[0], dm), (names[1], ds)], "[x, y, z]",
-                           order, hint)
+    zb = [] if z is None else [("z", dz)]
+    order = "[" + ("z, " if z is not None else "") + f"{names[0]}, {names[1]}]"
+    joint = "[x, y]" if z is None else "[x, y, z]"
+    chol_joint = _cholesky(cov, [*zb, (names[0], dm), (names[1], ds)], joint, order, hint)
     keep = np.r_[0:dz, dz + dm:dz + dm + ds]
-    chol_zs = _cholesky(cov[np.ix_(keep, keep)], [("z", dz), (names[1], ds)], "[x, y, z]",
-                        order, hint)
+    chol_zs = _cholesky(cov[np.ix_(keep, keep)], [*zb, (names[1], ds)], joint, order, hint)
     # log det Σ_{s|z} − log det Σ_{s|z,m}, each 2 Σ log of the trailing Cholesky diagonal
     diag_zs = np.diagonal(chol_zs)[dz:]
     diag_joint = np.diagonal(chol_joint)[dz + dm:]

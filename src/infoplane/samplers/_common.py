@@ -9,8 +9,43 @@ import numpy as np
 import numpy.typing as npt
 
 from infoplane._validation import as_float, as_int, fail
+from infoplane.samplers._base import Task
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Largest side that gets a Haar-random orthogonal matrix (``LowRank``, ``rotate=True``):
+#: 4096² float64 is 128 MiB and its QR takes seconds; beyond that the matrix alone would not fit.
+MAX_ROTATION_DIM = 4096
+
+
+class OneByOne(Task):
+    """Mixin for tasks with one column on each side (``dim_x = dim_y = 1``)."""
+
+    @property
+    def dim_x(self) -> int:
+        """1."""
+        return 1
+
+    @property
+    def dim_y(self) -> int:
+        """1."""
+        return 1
+
+
+class LabelsY(OneByOne):
+    """Mixin for one real column x and int64 labels y."""
+
+    @property
+    def y_discrete(self) -> bool:
+        """True: y is int64 labels."""
+        return True
+
+
+def check_rotation_dim(name: str, dim: int) -> None:
+    """Refuse a side too wide for a dense orthogonal matrix (before anything is allocated)."""
+    if dim > MAX_ROTATION_DIM:
+        raise fail(name, f"<= {MAX_ROTATION_DIM} for a random orthogonal embedding "
+                   f"({dim}² float64 would be {dim * dim * 8 / 1024**3:.1f} GiB)", dim)
 
 
 def fmt(value: float) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from infoplane._validation import fail, finite_array
-from infoplane.samplers._base import Task
+from infoplane.samplers._common import LabelsY
 
 IntArray = npt.NDArray[np.int64]
 
@@ -31,7 +31,7 @@ DISCRETE_TABLES: list[tuple[list[list[int]], float]] = [
 
 
 @dataclass(frozen=True, kw_only=True)
-class DiscreteTable(Task):
+class DiscreteTable(LabelsY):
     """X, Y labels drawn from a joint table (counts or probabilities, rows = X, columns = Y).
 
     Parameters
@@ -68,23 +68,8 @@ class DiscreteTable(Task):
         return f"table-{self.label}"
 
     @property
-    def dim_x(self) -> int:
-        """1 (labels)."""
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        """1 (labels)."""
-        return 1
-
-    @property
     def x_discrete(self) -> bool:
-        """True."""
-        return True
-
-    @property
-    def y_discrete(self) -> bool:
-        """True."""
+        """True: x is int64 labels (the row)."""
         return True
 
     def probabilities(self) -> npt.NDArray[np.float64]:

@@ -21,7 +21,14 @@ import numpy as np
 
 from infoplane._validation import as_int, fail
 from infoplane.samplers._base import Task
-from infoplane.samplers._common import FloatArray, check_corr, check_dims, fmt, orthogonal
+from infoplane.samplers._common import (
+    FloatArray,
+    check_corr,
+    check_dims,
+    check_rotation_dim,
+    fmt,
+    orthogonal,
+)
 
 #: The default latent correlations: the first k of these.
 DEFAULT_CORR: tuple[float, ...] = (0.9, 0.8, 0.7, 0.6, 0.5)
@@ -62,6 +69,8 @@ class LowRank(Task):
 
     def __post_init__(self) -> None:
         dx, dy = check_dims(self.dim_x, self.dim_y)
+        check_rotation_dim("dim_x", dx)
+        check_rotation_dim("dim_y", dy)
         k = as_int("k", self.k, min_value=0)
         if k > min(dx, dy):
             raise fail("k", f"<= min(dim_x, dim_y) = {min(dx, dy)}", self.k)

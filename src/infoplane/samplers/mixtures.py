@@ -17,9 +17,12 @@ import numpy.typing as npt
 
 from infoplane._validation import as_float, fail, finite_array, positive
 from infoplane.samplers._base import Task
-from infoplane.samplers._common import FloatArray, fmt
+from infoplane.samplers._common import FloatArray, LabelsY, OneByOne, fmt
 
 IntArray = npt.NDArray[np.int64]
+
+#: Largest grid (points × centres) of :func:`gaussian_mixture_entropy` (400 MB of float64).
+_MAX_GRID_VALUES = 50_000_000
 
 
 # ----------------------------------------------------------------------------- truths
@@ -30,35 +33,48 @@ def gaussian_mixture_mi(means: Sequence[float], std: float = 1.0,
 
     I = Σ_k π_k ∫ φ_k log(φ_k / p), p = Σ_k π_k φ_k (Cover & Thomas 2006, Sec. 8.5, written as
     E_Y[D(p_{X|Y} ‖ p_X)]), integrated over [min − 12σ, max + 12σ] with the means as break
-    points.
+    points. Arguments are validated as :class:`LabelledMixture`'s (``priors`` default uniform).
 
     Examples
     --------
     >>> round(gaussian_mixture_mi([0.0, 3.0, 0.0]), 4)   # uncorrelated, yet dependent
     0.4814
     """
+    task = LabelledMixture(means=tuple(means), std=std,
+                           priors=None if priors is None else tuple(priors))
+    return task.mutual_information_by_quadrature()
+
+
+def _label_mixture_mi(means: tuple[float, ...], std: float, priors: FloatArray,
+                      atoms: FloatArray) -> float:
+    """E_Y[D(P_{X|Y} ‖ P_X)] in nats for X | Y = y: 0 w.p. a_y, else N(means[y], std²).
+
+    The atom contributes Σ_y π_y a_y log(a_y / A), A = Σ π_y a_y; the densities
+    f_y = (1 − a_y) φ_y contribute Σ_y π_y ∫ f_y log(f_y / g), g = Σ π_y f_y, by adaptive
+    quadrature over [min − 12σ, max + 12σ] with the means as break points (validated inputs).
+    """
     from scipy import integrate, stats
 
-    k = len(means)
-    p = np.full(k, 1.0 / k) if priors is None else np.asarray(priors, dtype=np.float64)
-
-    def mix(x: float) -> float:
-        return float(sum(pi * stats.norm.pdf(x, m, std) for pi, m in zip(p, means,
-                                                                           strict=True)))
+    big_a = float(np.sum(priors * atoms))
+    atom = math.fsum(float(p * a * math.log(a / big_a))
+                     for p, a in zip(priors, atoms, strict=True) if a > 0)
+    weights = priors * (1.0 - atoms)
+    mu = np.asarray(means, dtype=np.float64)
 
     def integrand(x: float) -> float:
-        px = mix(x)
-        total = 0.0
-        for pi, m in zip(p, means, strict=True):
-            f = stats.norm.pdf(x, m, std)
-            if f > 0 and px > 0:
-                total += pi * f * np.log(f / px)
-        return total
+        f = (1.0 - atoms) * stats.norm.pdf(x, mu, std)
+        g = float(np.dot(priors, f))
+        if g <= 0.0:
+            return 0.0
+        pos = f > 0
+        return float(np.sum(priors[pos] * f[pos] * np.log(f[pos] / g)))
 
+    if not np.any(weights > 0):  # pragma: no cover - atoms < 1 are enforced by the tasks
+        return atom
     lo, hi = min(means) - 12 * std, max(means) + 12 * std
-    val, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(means),
-                            epsabs=1e-12, epsrel=1e-10)
-    return float(val)
+    cont, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(set(means)),
+                             epsabs=1e-12, epsrel=1e-10)
+    return atom + float(cont)
 
 
 def sample_gaussian_mixture(n: int, means: Sequence[float], std: float = 1.0,
@@ -79,38 +95,16 @@ def zero_inflated_mi(means: Sequence[float], atom_prob: Sequence[float],
     I = Σ_y π_y a_y log(a_y / A) + Σ_y π_y (1 − a_y) ∫ φ_y log((1 − a_y) φ_y / g),
     A = Σ π_y a_y and g = Σ π_y (1 − a_y) φ_y — E_Y[D(P_{X|Y} ‖ P_X)] for a measure with an
     atom (Gao et al., "Estimating mutual information for discrete-continuous mixtures",
-    NeurIPS 2017: MI as the expected log Radon–Nikodym derivative).
+    NeurIPS 2017: MI as the expected log Radon–Nikodym derivative). Arguments are validated as
+    :class:`ZeroInflated`'s.
 
     Examples
     --------
     >>> round(zero_inflated_mi([0.0, 2.0], [0.5, 0.1]), 4)
     0.3216
     """
-    from scipy import integrate, stats
-
-    kk = len(means)
-    pi = np.full(kk, 1.0 / kk)
-    a = np.asarray(atom_prob, dtype=np.float64)
-    big_a = float(np.sum(pi * a))
-    atom = float(np.sum([pi[y] * a[y] * np.log(a[y] / big_a) for y in range(kk) if a[y] > 0]))
-
-    def g(x: float) -> float:
-        return float(sum(pi[y] * (1 - a[y]) * stats.norm.pdf(x, means[y], std)
-                         for y in range(kk)))
-
-    def integrand(x: float) -> float:
-        gx = g(x)
-        total = 0.0
-        for y in range(kk):
-            f = (1 - a[y]) * stats.norm.pdf(x, means[y], std)
-            if f > 0 and gx > 0:
-                total += pi[y] * f * np.log(f / gx)
-        return total
-
-    lo, hi = min(means) - 12 * std, max(means) + 12 * std
-    cont, _ = integrate.quad(integrand, lo, hi, limit=400, points=sorted(means),
-                             epsabs=1e-12, epsrel=1e-10)
-    return atom + float(cont)
+    task = ZeroInflated(means=tuple(means), atom_prob=tuple(atom_prob), std=std)
+    return task.mutual_information_by_quadrature()
 
 
 def sample_zero_inflated(n: int, means: Sequence[float], atom_prob: Sequence[float],
@@ -135,11 +129,18 @@ def gaussian_mixture_entropy(centres: npt.ArrayLike, var: float) -> float:
     """
     from scipy import special
 
-    c = np.asarray(centres, dtype=np.float64).reshape(len(centres), -1)  # type: ignore[arg-type]
+    c = finite_array("centres", centres, ndim=(1, 2))
+    c = c.reshape(c.shape[0], -1)
     d = c.shape[1]
     if d not in (1, 2):
         raise fail("centres", "1-D or 2-D points", c, f"(they have {d} columns)")
-    s = np.sqrt(var)
+    s = math.sqrt(positive("var", var))
+    sizes = [math.ceil((float(np.ptp(c[:, k])) + 24 * s) / (s / 12)) for k in range(d)]
+    cells = math.prod(sizes) * c.shape[0]
+    if cells > _MAX_GRID_VALUES:
+        raise fail("centres", f"within a grid of {_MAX_GRID_VALUES:.0e} (points × centres) "
+                   f"at spacing √var/12, which these span {cells:.1e}", c,
+                   "Use fewer or closer centres, or a larger `var`.")
     axes = [np.arange(c[:, k].min() - 12 * s, c[:, k].max() + 12 * s, s / 12) for k in range(d)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
     sq = ((grid[:, None, :] - c[None, :, :]) ** 2).sum(axis=-1)
@@ -162,6 +163,8 @@ def bimodal_channel_mi(mean: float, std: float, noise_std: float) -> float:
     """
     from scipy import integrate, special
 
+    mean = as_float("mean", mean)
+    std, noise_std = positive("std", std), positive("noise_std", noise_std)
     v = std**2 + noise_std**2
     sd = math.sqrt(v)
 
@@ -215,7 +218,7 @@ class _Quadrature(Task):
 # ----------------------------------------------------------------------------- tasks
 
 @dataclass(frozen=True, kw_only=True)
-class LabelledMixture(_Quadrature):
+class LabelledMixture(_Quadrature, LabelsY):
     """Y labels with ``priors``, X | Y = k ~ N(means[k], std²) (x shape (n, 1), y int64 (n,)).
 
     MI by :func:`gaussian_mixture_mi`. Name: ``mixture-labels-{means}[-s{std}][-p{priors}]``,
@@ -253,25 +256,11 @@ class LabelledMixture(_Quadrature):
             out += f"-p{_name_list(self.priors)}"
         return out
 
-    @property
-    def dim_x(self) -> int:
-        """1."""
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        """1 (labels)."""
-        return 1
-
-    @property
-    def y_discrete(self) -> bool:
-        """True: y is int64 labels."""
-        return True
-
     def mutual_information_by_quadrature(self) -> float:
         """:func:`gaussian_mixture_mi` of the parameters."""
-        return gaussian_mixture_mi(list(self.means), self.std,
-                                   None if self.priors is None else list(self.priors))
+        k = len(self.means)
+        priors = np.full(k, 1.0 / k) if self.priors is None else np.asarray(self.priors)
+        return _label_mixture_mi(self.means, self.std, priors, np.zeros(k))
 
     def _sample(self, n: int, rng: np.random.Generator) -> tuple[FloatArray, IntArray]:
         k = len(self.means)
@@ -284,7 +273,7 @@ class LabelledMixture(_Quadrature):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ZeroInflated(_Quadrature):
+class ZeroInflated(_Quadrature, LabelsY):
     """Uniform labels Y; X | Y = y is 0 with probability a_y, else N(means[y], std²).
 
     MI by :func:`zero_inflated_mi`. Name:
@@ -315,24 +304,11 @@ class ZeroInflated(_Quadrature):
         out = f"zeroinflated-labels-{_name_list(self.means)}-a{_name_list(self.atom_prob)}"
         return out if self.std == 1.0 else f"{out}-s{fmt(self.std)}"
 
-    @property
-    def dim_x(self) -> int:
-        """1."""
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        """1 (labels)."""
-        return 1
-
-    @property
-    def y_discrete(self) -> bool:
-        """True: y is int64 labels."""
-        return True
-
     def mutual_information_by_quadrature(self) -> float:
         """:func:`zero_inflated_mi` of the parameters."""
-        return zero_inflated_mi(list(self.means), list(self.atom_prob), self.std)
+        k = len(self.means)
+        return _label_mixture_mi(self.means, self.std, np.full(k, 1.0 / k),
+                                 np.asarray(self.atom_prob))
 
     def _sample(self, n: int, rng: np.random.Generator) -> tuple[FloatArray, IntArray]:
         labels = rng.integers(0, len(self.means), size=n)
@@ -342,7 +318,7 @@ class ZeroInflated(_Quadrature):
 
 
 @dataclass(frozen=True, kw_only=True)
-class BimodalChannel(_Quadrature):
+class BimodalChannel(_Quadrature, OneByOne):
     """X ~ ½N(−m, s²) + ½N(m, s²) (1-D), Y = X + σZ: MI by :func:`bimodal_channel_mi`.
 
     Name: ``bimodal-channel-m{mean}-s{std}-n{noise_std}``.
@@ -367,16 +343,6 @@ class BimodalChannel(_Quadrature):
         """``bimodal-channel-m{mean}-s{std}-n{noise_std}``."""
         return (f"bimodal-channel-m{fmt(self.mean)}-s{fmt(self.std)}"
                 f"-n{fmt(self.noise_std)}")
-
-    @property
-    def dim_x(self) -> int:
-        """1."""
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        """1."""
-        return 1
 
     def mutual_information_by_quadrature(self) -> float:
         """:func:`bimodal_channel_mi` of the parameters."""

@@ -40,6 +40,7 @@ def student_t_correction(dof: float, dim_x: int, dim_y: int) -> float:
     from scipy import special
 
     nu = positive("dof", dof)
+    dim_x, dim_y = check_dims(dim_x, dim_y)
     a, bx, by, bxy = nu / 2, (nu + dim_x) / 2, (nu + dim_y) / 2, (nu + dim_x + dim_y) / 2
     val = (special.gammaln(a) + special.gammaln(bxy) - special.gammaln(bx) - special.gammaln(by)
            + bx * special.digamma(bx) + by * special.digamma(by)

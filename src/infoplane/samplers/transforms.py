@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from infoplane._validation import as_float, as_int, choice, fail
+from infoplane._validation import as_float, as_int, choice, fail, finite_array
 from infoplane.samplers._base import Task
-from infoplane.samplers._common import FloatArray, fmt, orthogonal
+from infoplane.samplers._common import FloatArray, check_rotation_dim, fmt, orthogonal
 
 #: Coordinate-wise strictly increasing maps R -> R (names as they appear in task names).
 COORDINATE_MAPS: tuple[str, ...] = ("halfcube", "cube", "asinh", "normcdf", "wiggly", "sine",
@@ -73,13 +74,17 @@ def _coordinate_map(name: str) -> Callable[[FloatArray], FloatArray]:
     return maps[name]
 
 
-def spiral(v: FloatArray, speed: float = SPIRAL_SPEED) -> FloatArray:
+def spiral(v: npt.ArrayLike, speed: float = SPIRAL_SPEED) -> FloatArray:
     """Rotate each coordinate pair (0, 1), (2, 3), ... by the angle ``speed · ‖v‖²``.
 
     Rotations keep ‖v‖, so the inverse rotates by −speed · ‖v‖²: a bijection of R^d
     (the BMI spiral, Czyż et al. 2023: a rotation whose angle grows with the radius).
     An odd last coordinate is left as it is.
     """
+    return _spiral(finite_array("v", v, ndim=2), as_float("speed", speed))
+
+
+def _spiral(v: FloatArray, speed: float) -> FloatArray:
     out = v.copy()
     theta = speed * np.sum(v * v, axis=1)
     c, s = np.cos(theta), np.sin(theta)
@@ -90,10 +95,21 @@ def spiral(v: FloatArray, speed: float = SPIRAL_SPEED) -> FloatArray:
     return out
 
 
-def apply_map(name: str, v: FloatArray) -> FloatArray:
-    """Apply the named map (:data:`MAPS`) to a float array of shape (n, d)."""
+def apply_map(name: str, v: npt.ArrayLike) -> FloatArray:
+    """Apply the named map (:data:`MAPS`) to a finite float array of shape (n, d).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``name``, or ``v`` not a finite 2-D array.
+    """
+    choice("name", name, MAPS)
+    return _apply_map(name, finite_array("v", v, ndim=2))
+
+
+def _apply_map(name: str, v: FloatArray) -> FloatArray:
     if name == "spiral":
-        return spiral(v)
+        return _spiral(v, SPIRAL_SPEED)
     return np.asarray(_coordinate_map(name)(v), dtype=np.float64)
 
 
@@ -154,6 +170,9 @@ class Transformed(Task):
         _check_map("y_map", self.y_map, self.base, self.base.dim_y, self.base.y_discrete)
         if not isinstance(self.rotate, bool):
             raise TypeError(f"`rotate` must be a bool, got {self.rotate!r}.")
+        if self.rotate:
+            check_rotation_dim("base.dim_x", self.base.dim_x)
+            check_rotation_dim("base.dim_y", self.base.dim_y)
         if self.x_map is None and self.y_map is None and not self.rotate:
             raise fail("x_map", "a map name when `y_map` is None and `rotate` is False "
                        "(nothing would change)", self.x_map)
@@ -205,7 +224,7 @@ class Transformed(Task):
               discrete: bool) -> FloatArray:
         if discrete:
             return v
-        out = v if fmap is None else apply_map(fmap, v)
+        out = v if fmap is None else _apply_map(fmap, v)
         if self.rotate and out.shape[1] > 1:
             out = out @ self.rotation(side).T
         return out

@@ -23,12 +23,11 @@ from functools import lru_cache
 import numpy as np
 
 from infoplane._validation import positive
-from infoplane.samplers._base import Task
-from infoplane.samplers._common import FloatArray, fmt
+from infoplane.samplers._common import FloatArray, OneByOne, fmt
 
 
 @dataclass(frozen=True, kw_only=True)
-class AdditiveUniform(Task):
+class AdditiveUniform(OneByOne):
     """X ~ U(0, 1), Y = X + U(−ε, ε) (1 × 1); closed-form MI (module docstring).
 
     Parameters
@@ -54,16 +53,6 @@ class AdditiveUniform(Task):
     def name(self) -> str:
         """``additive-uniform-{epsilon}``."""
         return f"additive-uniform-{fmt(self.epsilon)}"
-
-    @property
-    def dim_x(self) -> int:
-        """1."""
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        """1."""
-        return 1
 
     def mutual_information(self) -> float:
         """ε − log 2ε for ε <= ½, else 1/(4ε) (nats)."""
@@ -112,7 +101,7 @@ UNIFORM_NOISE_MI: dict[float, float] = {
 
 
 @dataclass(frozen=True, kw_only=True)
-class GaussianUniformNoise(Task):
+class GaussianUniformNoise(OneByOne):
     """X ~ N(0, 1), Y = X + U(−b, b) (1 × 1); MI by quadrature (:func:`uniform_noise_channel_mi`).
 
     Examples
@@ -130,16 +119,6 @@ class GaussianUniformNoise(Task):
     def name(self) -> str:
         """``gauss-uniform-noise-{half_width}``."""
         return f"gauss-uniform-noise-{fmt(self.half_width)}"
-
-    @property
-    def dim_x(self) -> int:
-        """1."""
-        return 1
-
-    @property
-    def dim_y(self) -> int:
-        """1."""
-        return 1
 
     def mutual_information(self) -> float:
         """The cached quadrature value where one exists, else the quadrature (nats)."""
