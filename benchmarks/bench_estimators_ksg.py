@@ -1,28 +1,38 @@
-"""Speed of ``KSG`` / ``MixedKSG`` against baselines run in the same process, same data.
+"""Speed of ``KSG``, ``MixedKSG`` and the KSG conditional MI against references in-process.
 
-Cases (Gaussian pairs from ``tests/ground_truth.gaussian_pair``: X, Y in R^d, coordinate-wise
-correlation ρ = 0.6, k = 3):
+Every case runs the reference and infoplane (default settings: ``n_jobs=2``) alternately on
+the same data, R times; each side's best CPU time (``time.process_time``, all threads) and
+best wall time are kept and the ratios reference / ours printed for both. The machine load
+(``os.getloadavg``) is printed before each case: on a shared machine wall times of both
+sides suffer, CPU times less so. Estimates are printed beside the timings (same neighbour
+counts: they agree to ~1e-6, the effect of infoplane's 1e-10 tie-breaking jitter).
 
-* 1-D / 1-D, N = 10^4 and 10^5: ``sklearn.feature_selection.mutual_info_regression(x, y,
-  n_neighbors=3)`` (algorithm 1; it scales, jitters, fits NearestNeighbors(chebyshev) on the
-  joint sample and two KDTree(chebyshev).query_radius counts) against ``KSG(k=3)``.
-* Continuous x, labels (a three-class Gaussian mixture), N = 10^4 and 10^5:
-  ``mutual_info_classif`` against ``MixedKSG(k=3)`` (Ross's estimator).
-* 10-D / 10-D, N = 10^4 (and N = 3·10^4 unless ``--quick``): scikit-learn cannot do
-  multi-dimensional y, so the baseline is the straightforward cKDTree implementation of
-  algorithm 1 (default tree, one thread, ``query`` then ``query_ball_point`` with the radius
-  moved one float down for the strict count) on the same standardised data.
+References (Gaussian pairs from ``tests/ground_truth.gaussian_pair``, coordinate-wise
+correlation 0.6, k = 3):
 
-Every timing is the best of R runs, baseline and ours alternating, so load from other jobs
-on this shared machine hits both alike; the ratio is baseline / ours. The estimates are
-printed beside the timings: they agree to rounding (same neighbour counts). No assertions.
+* ``npeet`` — NPEET's ``mi()`` (Ver Steeg's non-parametric entropy estimation toolbox) in
+  its cKDTree form, vectorised: ``cKDTree`` on the joint sample, ``query(k + 1, p=inf)``,
+  then per marginal ``cKDTree(...).query_ball_point(r', p=inf, return_length=True)`` with
+  ``r' = nextafter(r, 0)`` (NPEET subtracts 1e-15, which is the same strict count except at
+  exact ties), one thread as NPEET runs. Differences from NPEET: no 1e-10 noise added
+  (NPEET's ``add_noise``) and the data are standardised first, as infoplane does, so that
+  both see the same distances; NPEET's newer releases switch to scikit-learn's
+  ``KDTree``/``BallTree``, which are slower than cKDTree.
+* ``sklearn`` — ``mutual_info_regression`` / ``mutual_info_classif`` (1-D only).
+* ``ckdtree`` — the same estimator written the straightforward cKDTree way (MixedKSG's
+  ``"gao"`` and ``"ross"``, and the Frenzel–Pompe CMI).
 
-Run: ``.venv/bin/python benchmarks/bench_estimators_ksg.py [--quick]`` (about 4 minutes; 1 with
-``--quick``, which skips N = 3·10^4 in 10-D).
+Then the growth of infoplane's time with N: the slope of log(time) against log(N), for
+d_x = d_y = d in {1, 5, 10, 20}, and the 20-D/20-D case at N = 3·10^4 (target <= 10 s).
+
+Run: ``.venv/bin/python benchmarks/bench_estimators_ksg.py [--quick]`` (about 4 minutes on
+the 2-core machine; ``--quick`` about 1: smaller N for the slowest references and scaling).
+No assertions: this prints.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -38,85 +48,187 @@ from infoplane.estimators.ksg import KSG, MixedKSG
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from ground_truth import gaussian_pair, sample_gaussian_mixture
 
+K = 3
+Timing = tuple[float, float, float]          # (best cpu s, best wall s, value)
 
-def best_of(fns: list[Callable[[], float]], repeats: int) -> list[tuple[float, float]]:
-    """(best seconds, value) of each function, the functions run alternately."""
-    times = [np.inf] * len(fns)
-    values = [np.nan] * len(fns)
+
+def timed(fns: list[Callable[[], float]], repeats: int) -> list[Timing]:
+    """Best CPU and wall seconds and the value of each function, run alternately."""
+    cpu = [np.inf] * len(fns)
+    wall = [np.inf] * len(fns)
+    val = [np.nan] * len(fns)
     for _ in range(repeats):
         for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            values[i] = fn()
-            times[i] = min(times[i], time.perf_counter() - t0)
-    return list(zip(times, values, strict=True))
+            c0, w0 = time.process_time(), time.perf_counter()
+            val[i] = fn()
+            cpu[i] = min(cpu[i], time.process_time() - c0)
+            wall[i] = min(wall[i], time.perf_counter() - w0)
+    return list(zip(cpu, wall, val, strict=True))
 
 
-def straightforward_ksg(x: np.ndarray, y: np.ndarray, k: int = 3) -> float:
-    """KSG algorithm 1 the obvious way: default cKDTrees, one thread, per-call queries."""
-    n = len(x)
-    xy = np.hstack([x, y])
-    eps = cKDTree(xy).query(xy, k=k + 1, p=np.inf)[0][:, k]
-    r = np.nextafter(eps, 0)
-    nx = cKDTree(x).query_ball_point(x, r, p=np.inf, return_length=True) - 1
-    ny = cKDTree(y).query_ball_point(y, r, p=np.inf, return_length=True) - 1
-    return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1)) - np.mean(digamma(ny + 1)))
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def report(label: str, ref_name: str, ref: Timing, ours: Timing) -> None:
+    cr, wr, vr = ref
+    co, wo, vo = ours
+    print(f"  {label:<28} {ref_name} cpu {cr:7.3f}s wall {wr:7.3f}s | infoplane cpu "
+          f"{co:7.3f}s wall {wo:7.3f}s | ratio cpu x{cr / co:6.1f} wall x{wr / wo:6.1f} | "
+          f"I={vo:.4f} |dI|={abs(vo - vr):.1e} | {load()}", flush=True)
 
 
 def standardised(a: np.ndarray) -> np.ndarray:
+    a = a.reshape(len(a), -1)
     return (a - a.mean(axis=0)) / a.std(axis=0)
 
 
-def line(label: str, base: tuple[float, float], ours: list[tuple[str, tuple[float, float]]],
-         ) -> None:
-    tb, vb = base
-    parts = [f"{label:<34} baseline {tb * 1e3:9.1f} ms (I={vb:.6f})"]
-    for name, (t, v) in ours:
-        parts.append(f"{name} {t * 1e3:8.1f} ms  x{tb / t:5.2f}  |dI|={abs(v - vb):.1e}")
-    print("  |  ".join(parts), flush=True)
+# ================================================================================ references
+
+def npeet_mi(x: np.ndarray, y: np.ndarray, k: int = K) -> float:
+    """NPEET's ``mi()`` with cKDTree (nats), on the arrays as given, one thread."""
+    n = len(x)
+    joint = np.hstack([x, y])
+    eps = cKDTree(joint).query(joint, k=k + 1, p=np.inf)[0][:, k]
+    r = np.nextafter(eps, 0)
+
+    def avgdigamma(z: np.ndarray) -> float:
+        counts = cKDTree(z).query_ball_point(z, r, p=np.inf, return_length=True)
+        return float(np.mean(digamma(counts)))         # counts include the point itself
+
+    return float(digamma(k) + digamma(n) - avgdigamma(x) - avgdigamma(y))
+
+
+def ckdtree_cmi(x: np.ndarray, y: np.ndarray, z: np.ndarray, k: int = K) -> float:
+    """Frenzel & Pompe (2007) the straightforward cKDTree way (nats), one thread."""
+    joint = np.hstack([x, y, z])
+    r = np.nextafter(cKDTree(joint).query(joint, k=k + 1, p=np.inf)[0][:, k], 0)
+
+    def avg(a: np.ndarray) -> float:
+        return float(np.mean(digamma(cKDTree(a).query_ball_point(a, r, p=np.inf,
+                                                                   return_length=True))))
+
+    return float(digamma(k) - avg(np.hstack([x, z])) - avg(np.hstack([y, z])) + avg(z))
+
+
+def ckdtree_gao(x: np.ndarray, y: np.ndarray, k: int = K) -> float:
+    """Gao et al. (2017) in digamma form, the straightforward cKDTree way (nats)."""
+    n = len(x)
+    joint = np.hstack([x, y])
+    tree = cKDTree(joint)
+    rho = tree.query(joint, k=k + 1, p=np.inf)[0][:, k]
+    kt = np.where(rho > 0, k, tree.query_ball_point(joint, 0.0, p=np.inf,
+                                                    return_length=True) - 1)
+    r = np.where(rho > 0, np.nextafter(rho, 0), 0.0)
+    nx = cKDTree(x).query_ball_point(x, r, p=np.inf, return_length=True) - 1
+    ny = cKDTree(y).query_ball_point(y, r, p=np.inf, return_length=True) - 1
+    return float(np.mean(digamma(kt) + digamma(n) - digamma(nx + 1) - digamma(ny + 1)))
+
+
+def ckdtree_ross(x: np.ndarray, labels: np.ndarray, k: int = K) -> float:
+    """Ross (2014) the straightforward cKDTree way (as scikit-learn's, with cKDTree)."""
+    n = len(x)
+    radius = np.empty(n)
+    size = np.empty(n)
+    for c in np.unique(labels):
+        g = labels == c
+        radius[g] = cKDTree(x[g]).query(x[g], k=k + 1, p=np.inf)[0][:, k]
+        size[g] = g.sum()
+    m = cKDTree(x).query_ball_point(x, radius, p=np.inf, return_length=True) - 1
+    return float(digamma(n) - np.mean(digamma(size)) + digamma(k) - np.mean(digamma(m)))
+
+
+# ====================================================================================== cases
+
+def pair(n: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    x, y, _ = gaussian_pair(n, d, 0.6, seed=0)
+    return x, y, standardised(x), standardised(y)
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    print("KSG / MixedKSG benchmark (k=3, rho=0.6); times are best-of-R, ratio = baseline/ours")
+    t_start = time.perf_counter()
+    print(f"KSG family benchmark (k={K}); infoplane defaults (n_jobs=2); ratio = reference / "
+          f"infoplane; {os.cpu_count()} cores; {load()}")
+    # compile (or load from the on-disk cache) the kernels outside the timings
+    c0, w0 = time.process_time(), time.perf_counter()
+    x, y, _, _ = pair(500, 5)
+    KSG().estimate(x, y)
+    print(f"  first call (kernel compile or cache load): cpu {time.process_time() - c0:.2f}s "
+          f"wall {time.perf_counter() - w0:.2f}s")
 
-    print("\n1-D / 1-D vs sklearn mutual_info_regression")
-    for n, reps in ((10_000, 9), (100_000, 3)):
-        x, y, mi = gaussian_pair(n, 1, 0.6, seed=0)
+    print("\nKSG 1-D / 1-D vs scikit-learn mutual_info_regression")
+    for n, reps in ((10_000, 7), (100_000, 2 if quick else 3)):
+        x, y, _, _ = pair(n, 1)
         yv = y.ravel()
-        res = best_of([
-            lambda x=x, yv=yv: float(mutual_info_regression(x, yv, n_neighbors=3,
+        ref, ours = timed([
+            lambda x=x, yv=yv: float(mutual_info_regression(x, yv, n_neighbors=K,
                                                             random_state=0)[0]),
-            lambda x=x, y=y: KSG(k=3).estimate(x, y),
-            lambda x=x, y=y: KSG(k=3, n_jobs=1).estimate(x, y),
-        ], reps)
-        line(f"N={n:>7} (true I={mi:.4f})", res[0],
-             [("KSG n_jobs=2", res[1]), ("KSG n_jobs=1", res[2])])
+            lambda x=x, y=y: KSG(k=K).estimate(x, y)], reps)
+        report(f"N={n}", "sklearn", ref, ours)
 
-    print("\nx 1-D, 3 classes vs sklearn mutual_info_classif (Ross)")
-    for n, reps in ((10_000, 9), (100_000, 3)):
-        xc, lab = sample_gaussian_mixture(n, [0.0, 1.0, 2.0], seed=0)
-        res = best_of([
-            lambda xc=xc, lab=lab: float(mutual_info_classif(xc[:, None], lab, n_neighbors=3,
-                                                             random_state=0)[0]),
-            lambda xc=xc, lab=lab: MixedKSG(k=3).estimate(xc, lab),
-        ], reps)
-        line(f"N={n:>7}", res[0], [("MixedKSG", res[1])])
+    print("\nKSG d-D / d-D vs NPEET-style (cKDTree, one thread)")
+    cases = [(5, 10_000 if quick else 30_000, 1), (10, 5_000 if quick else 10_000, 1)]
+    for d, n, reps in cases:
+        x, y, zx, zy = pair(n, d)
+        ref, ours = timed([lambda zx=zx, zy=zy: npeet_mi(zx, zy),
+                           lambda x=x, y=y: KSG(k=K).estimate(x, y)], reps)
+        report(f"{d}x{d} N={n}", "npeet", ref, ours)
 
-    print("\n10-D / 10-D vs straightforward cKDTree KSG (sklearn cannot do multi-D y)")
-    sizes = ((10_000, 3),) if quick else ((10_000, 3), (30_000, 1))
-    for n, reps in sizes:
-        x, y, mi = gaussian_pair(n, 10, 0.6, seed=0)
-        zx, zy = standardised(x), standardised(y)
-        res = best_of([
-            lambda zx=zx, zy=zy: straightforward_ksg(zx, zy),
-            lambda x=x, y=y: KSG(k=3).estimate(x, y),
-            lambda x=x, y=y: KSG(k=3, n_jobs=1).estimate(x, y),
-        ], reps)
-        line(f"N={n:>7} (true I={mi:.3f})", res[0],
-             [("KSG n_jobs=2", res[1]), ("KSG n_jobs=1", res[2])])
-    print("  (N = 10^5 in 10-D/10-D is not run: k-d trees in 20 dimensions are close to"
-          " brute force, O(N^2); expect minutes for ours and several times that for the"
-          " baseline.)")
+    print("\nMixedKSG vs scikit-learn (Ross, 1-D) and straightforward cKDTree versions")
+    xc, lab = sample_gaussian_mixture(100_000, [0.0, 1.0, 2.0], seed=0)
+    ref, ours = timed([
+        lambda: float(mutual_info_classif(xc[:, None], lab, n_neighbors=K, random_state=0)[0]),
+        lambda: MixedKSG(k=K).estimate(xc, lab)], 2)
+    report("ross 1-D N=100000", "sklearn", ref, ours)
+    n = 5_000 if quick else 10_000
+    lab = np.random.default_rng(1).integers(0, 3, n)
+    t = lab[:, None] + np.random.default_rng(2).standard_normal((n, 10))
+    ref, ours = timed([lambda: ckdtree_ross(t / t.std(0), lab),
+                       lambda: MixedKSG(k=K).estimate(t, lab)], 1)
+    report(f"ross 10-D N={n}", "ckdtree", ref, ours)
+    x, y, _, _ = pair(n, 5)
+    sx, sy = x / x.std(0), y / y.std(0)
+    ref, ours = timed([lambda: ckdtree_gao(sx, sy),
+                       lambda: MixedKSG(k=K, method="gao").estimate(x, y)], 1)
+    report(f"gao 5x5 N={n}", "ckdtree", ref, ours)
+
+    print("\nKSG conditional MI (Frenzel-Pompe) vs straightforward cKDTree")
+    for d, n in ((3, 10_000), (5, 5_000 if quick else 10_000)):
+        w = np.random.default_rng(3).standard_normal((n, 3 * d))
+        w[:, :d] += w[:, 2 * d:]
+        w[:, d:2 * d] += w[:, 2 * d:]
+        xs, ys, zs = w[:, :d], w[:, d:2 * d], w[:, 2 * d:]
+        ref, ours = timed([
+            lambda xs=xs, ys=ys, zs=zs: ckdtree_cmi(standardised(xs), standardised(ys),
+                                                    standardised(zs)),
+            lambda xs=xs, ys=ys, zs=zs: KSG(k=K).estimate_conditional(xs, ys, zs)], 1)
+        report(f"cmi {d}x{d}|{d} N={n}", "ckdtree", ref, ours)
+
+    print("\nKSG 20-D / 20-D, N = 30000 (target: <= 10 s wall on 2 cores)")
+    n20 = 10_000 if quick else 30_000
+    x, y, _, _ = pair(n20, 20)
+    (c20, w20, v20), = timed([lambda: KSG(k=K).estimate(x, y)], 1)
+    print(f"  20x20 N={n20}: cpu {c20:.2f}s wall {w20:.2f}s I={v20:.4f} | {load()}")
+
+    print("\nGrowth with N: slope of log(time) on log(N) (CPU time; 2 would be O(N^2))")
+    grids = {1: (10_000, 30_000, 100_000), 5: (5_000, 10_000, 20_000),
+             10: (2_500, 5_000, 10_000), 20: (2_500, 5_000, 10_000)}
+    if quick:
+        grids = {d: g[:2] for d, g in grids.items()}
+    for d, grid in grids.items():
+        cpu, wall = [], []
+        for n in grid:
+            x, y, _, _ = pair(n, d)
+            (c, w, _v), = timed([lambda x=x, y=y: KSG(k=K).estimate(x, y)], 2 if d < 10 else 1)
+            cpu.append(c)
+            wall.append(w)
+        slope_c = np.polyfit(np.log(grid), np.log(cpu), 1)[0]
+        slope_w = np.polyfit(np.log(grid), np.log(wall), 1)[0]
+        cells = "  ".join(f"N={n}: {c:.3f}s" for n, c in zip(grid, cpu, strict=True))
+        print(f"  d={d:<3} exponent cpu {slope_c:4.2f} wall {slope_w:4.2f} | {cells} | {load()}",
+              flush=True)
+    print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -117,14 +117,17 @@ def correlated(n: int, dims: tuple[int, int, int], seed: int) -> list[np.ndarray
     return np.split(w, np.cumsum(dims)[:-1], axis=1)
 
 
-# (n, (d_x, d_y, d_z), k): every marginal-count path is hit — sorted 1-D z, k-d trees for
-# 2–4 dimensions, blocked brute force from 5 (xz, yz or z).
+# (n, (d_x, d_y, d_z), k): every path is hit — sorted 1-D z, the compiled count kernel from
+# 2 dimensions, the k-d tree joint k-NN up to 7 joint dimensions and the kernel above
+# (joint 8, 15 and 30 dimensions).
 BRUTE_CASES = [
     (200, (1, 1, 1), 3),
     (150, (2, 1, 1), 1),
     (150, (1, 2, 3), 5),
     (120, (3, 3, 2), 2),
     (100, (1, 1, 5), 4),
+    (150, (5, 5, 5), 3),
+    (310, (10, 10, 10), 2),
 ]
 
 
@@ -136,7 +139,7 @@ def test_ksg_cmi_equals_brute_force_without_jitter(n: int, dims: tuple[int, int,
     assert KSG(k=k, jitter=0.0).estimate_conditional(x, y, z) == pytest.approx(ref, abs=1e-9)
 
 
-@pytest.mark.parametrize(("n", "dims", "k"), BRUTE_CASES[:3])
+@pytest.mark.parametrize(("n", "dims", "k"), BRUTE_CASES[:3] + BRUTE_CASES[5:])
 def test_ksg_cmi_equals_brute_force_on_tied_data(n: int, dims: tuple[int, int, int],
                                                  k: int) -> None:
     # Integer data with many exact ties (zero radii included): the counts must follow the

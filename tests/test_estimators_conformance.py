@@ -24,6 +24,8 @@ CASES: dict[str, tuple[Callable[..., Any], bool, bool, bool]] = {
     "gaussian": (lambda **kw: est.Gaussian(**kw), False, True, False),
     "mine": (lambda **kw: est.MINE(**FAST_NEURAL, **kw), False, False, False),
     "infonce": (lambda **kw: est.InfoNCE(**FAST_NEURAL, **kw), False, False, False),
+    "nwj": (lambda **kw: est.NWJ(**FAST_NEURAL, **kw), False, False, False),
+    "smile": (lambda **kw: est.SMILE(**FAST_NEURAL, **kw), False, False, False),
 }
 NAMES = list(CASES)
 
@@ -62,7 +64,7 @@ def test_invariant_to_sample_order(name: str) -> None:
     a, b = make().estimate(x, y), make().estimate(x[perm], y[perm])
     if exact:
         assert a == pytest.approx(b, rel=1e-12)
-    elif name in ("mine", "infonce"):
+    elif name in ("mine", "infonce", "nwj", "smile"):
         assert b == pytest.approx(a, abs=0.25)  # different mini-batches: Monte-Carlo noise
     else:
         assert b == pytest.approx(a, rel=1e-6, abs=1e-9)  # tie-breaking jitter only
@@ -119,3 +121,19 @@ def test_too_few_samples_for_k(name: str) -> None:
     x, y = data(name, n=3)
     with pytest.raises(ValueError, match="`k`"):
         CASES[name][0]().estimate(x, y)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if not n.startswith(("binning", "gaussian"))])
+def test_more_dimensions_than_samples_is_refused(name: str) -> None:
+    # d >= n: one line naming the argument, the sizes and what to do (Binning reads rows
+    # as codes and the Gaussian estimator has its own, stricter n > d_x + d_y rule).
+    rng = np.random.default_rng(0)
+    make, labels = CASES[name][0], CASES[name][1]
+    wide = rng.standard_normal((12, 12))
+    narrow = rng.standard_normal((12, 2))
+    y = (narrow[:, 0] > 0).astype(int) if labels else narrow
+    with pytest.raises(ValueError, match=r"`x` has 12 features but only 12 samples.*PCA"):
+        make().estimate(wide, y)
+    if not labels:
+        with pytest.raises(ValueError, match=r"`y` has 12 features but only 12 samples"):
+            make().estimate(narrow, wide)

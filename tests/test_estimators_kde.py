@@ -115,19 +115,38 @@ def test_information_decreases_with_noise() -> None:
 
 # ------------------------------------------------------------------- the chunked kernel
 
-@pytest.mark.parametrize("chunk_size", [1, 7, 40, 64, 10_000])
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+@pytest.mark.parametrize("chunk_size", [1, 7, 40, 64, 8192])
 @pytest.mark.parametrize("n_threads", [1, 2, 3])
-def test_chunked_equals_unchunked_formula(chunk_size: int, n_threads: int) -> None:
+def test_chunked_equals_unchunked_formula(chunk_size: int, n_threads: int, backend: str) -> None:
     rng = np.random.default_rng(7)
-    t = rng.standard_normal((101, 4)) + 10.0  # off-centre, as activations are
-    labels = rng.integers(0, 4, 101)
+    n = 101 if chunk_size > 1 else 23  # 1-row blocks: N²/2 tiny blocks, keep N small
+    t = rng.standard_normal((n, 4)) + 10.0  # off-centre, as activations are
+    labels = rng.integers(0, 4, n)
     ref = direct_bounds(t, labels, 0.3)
-    got = KDE(noise_var=0.3, chunk_size=chunk_size, n_threads=n_threads).bounds(t, labels)
-    np.testing.assert_allclose(as_array(got), ref, rtol=0, atol=1e-10)
+    got = KDE(noise_var=0.3, chunk_size=chunk_size, n_threads=n_threads,
+              backend=backend).bounds(t, labels)  # type: ignore[arg-type]
+    np.testing.assert_allclose(as_array(got), ref, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("chunk_size", [96, 300])  # 300: diagonal blocks split in half
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_float64_equals_full_matrix_logsumexp_on_a_layer(backend: str, chunk_size: int) -> None:
+    # A tanh layer of 10 units, 10 classes, several blocks: the full-matrix formula (scipy
+    # cdist + logsumexp, each bound and each class separately) to 1e-10 relative.
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((700, 12))
+    t = np.tanh(x @ rng.standard_normal((12, 10)) * 0.45)
+    labels = np.argmax(x @ rng.standard_normal((12, 10)), axis=1)
+    ref = direct_bounds(t, labels, 0.1)
+    got = KDE(noise_var=0.1, chunk_size=chunk_size,
+              backend=backend).bounds(t, labels)  # type: ignore[arg-type]
+    np.testing.assert_allclose(as_array(got), ref, rtol=1e-10, atol=0)
 
 
 @pytest.mark.parametrize("chunk_size", [5, 32, 1000])
-def test_label_group_sharing_equals_per_group_computation(chunk_size: int) -> None:
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_label_group_sharing_equals_per_group_computation(chunk_size: int, backend: str) -> None:
     # Many classes of uneven size (singletons, classes spanning several blocks), string labels.
     rng = np.random.default_rng(8)
     sizes = [1, 1, 3, 40, 2, 90, 1, 17, 5]
@@ -136,15 +155,18 @@ def test_label_group_sharing_equals_per_group_computation(chunk_size: int) -> No
     labels = np.array([f"class-{c}" for c in codes])
     t = rng.standard_normal((codes.size, 2)) + 0.7 * codes[:, None]
     ref = direct_bounds(t, codes, 0.25)
-    got = KDE(noise_var=0.25, chunk_size=chunk_size).bounds(t, labels)
+    got = KDE(noise_var=0.25, chunk_size=chunk_size,
+              backend=backend).bounds(t, labels)  # type: ignore[arg-type]
     np.testing.assert_allclose(as_array(got), ref, rtol=0, atol=1e-10)
 
 
-def test_kernel_sums_match_their_definition() -> None:
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_kernel_sums_match_their_definition(backend: str) -> None:
     rng = np.random.default_rng(9)
     codes = np.sort(rng.integers(0, 3, 50))
     t = rng.standard_normal((50, 3))
-    sums = kde_module.pairwise_kernel_sums(t, codes, noise_var=0.4, chunk_size=8)
+    sums = kde_module.pairwise_kernel_sums(t, codes, noise_var=0.4, chunk_size=8,
+                                           backend=backend)  # type: ignore[arg-type]
     dist = cdist(t, t, "sqeuclidean")
     same = codes[:, None] == codes[None, :]
     for row, div in ((0, 8 * 0.4), (2, 2 * 0.4)):
@@ -153,12 +175,85 @@ def test_kernel_sums_match_their_definition() -> None:
         np.testing.assert_allclose(sums[row + 1], (k * same).sum(axis=1), rtol=1e-12)
 
 
-def test_far_apart_points_do_not_underflow() -> None:
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_far_apart_points_do_not_underflow(backend: str, dtype: str) -> None:
     # Distances of 1e6 σ: every cross term is below the exponent floor, results stay exact.
     t = 1e4 * np.arange(6, dtype=np.float64)[:, None]
-    r = KDE(noise_var=1e-4, chunk_size=2).bounds(t, [0, 0, 0, 1, 1, 1])
+    r = KDE(noise_var=1e-4, chunk_size=2, backend=backend,  # type: ignore[arg-type]
+            dtype=dtype).bounds(t, [0, 0, 0, 1, 1, 1])  # type: ignore[arg-type]
     np.testing.assert_allclose(as_array(r), [np.log(6), np.log(6), np.log(2), np.log(2)],
                                atol=1e-12)
+
+
+def test_floor_band_matches_direct_formula() -> None:
+    # Squared distances straddling the exponent floor (D/8σ² from 0 to ~400): blocks where
+    # the clamp is needed and blocks where the norm bound lets it be skipped, both exact.
+    t = np.r_[np.zeros((20, 1)), 0.3 * np.arange(1, 41)[:, None]]
+    labels = np.arange(60) % 2
+    ref = direct_bounds(t, labels, 1e-3)
+    for cs in (7, 60):
+        got = KDE(noise_var=1e-3, chunk_size=cs).bounds(t, labels)
+        np.testing.assert_allclose(as_array(got), ref, rtol=1e-10, atol=1e-13)
+
+
+def test_backends_agree() -> None:
+    rng = np.random.default_rng(22)
+    t = rng.standard_normal((300, 6))
+    labels = rng.integers(0, 5, 300)
+    a = as_array(KDE(chunk_size=50).bounds(t, labels))
+    b = as_array(KDE(chunk_size=50, backend="numpy").bounds(t, labels))
+    np.testing.assert_allclose(a, b, rtol=1e-13)
+
+
+def test_torch_thread_count_is_restored() -> None:
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    KDE(chunk_size=16).bounds(np.random.default_rng(0).standard_normal((64, 2)), np.zeros(64))
+    assert torch.get_num_threads() == before
+
+
+# ------------------------------------------------------------------------- float32 path
+
+def float32_error_bound(t: np.ndarray, noise_var: float, chunk_size: int) -> float:
+    """Worst-case |float32 − float64| for any of the four values, in nats (derivation in the
+    ``KDE`` docstring): 2·(4·(d+4)·4·u·Q + (log2(chunk) + 8)·u), u = 2⁻²⁴,
+    Q = max_i ‖t_i − t̄‖² / (8σ²)."""
+    u = 2.0 ** -24
+    d = t.shape[1]
+    z = (t - t.mean(axis=0)) / np.sqrt(8 * noise_var)
+    q = float(np.max(np.sum(z * z, axis=1)))
+    return 2 * (16 * (d + 4) * u * q + (np.log2(chunk_size) + 8) * u)
+
+
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+@pytest.mark.parametrize(("noise_var", "offset"), [(0.1, 0.0), (1.0, 0.0), (0.01, 3.0)])
+def test_float32_error_within_derived_bound(backend: str, noise_var: float,
+                                            offset: float) -> None:
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((900, 12))
+    t = np.tanh(x @ rng.standard_normal((12, 10)) * 0.45) + offset
+    labels = np.argmax(x @ rng.standard_normal((12, 4)), axis=1)
+    ref = as_array(KDE(noise_var=noise_var, chunk_size=128).bounds(t, labels))
+    got = as_array(KDE(noise_var=noise_var, chunk_size=128, dtype="float32",
+                       backend=backend).bounds(t, labels))  # type: ignore[arg-type]
+    err = float(np.max(np.abs(got - ref)))
+    assert err <= float32_error_bound(t, noise_var, 128)
+    # Measured, not derived: on such layers the error is ~1e-7 nats (the worst-case bound
+    # above is ~1e-4); 2e-6 catches a float32 accumulation across blocks (errors ~1e-5).
+    assert err <= 2e-6
+    assert err > 0.0  # it really ran in float32
+
+
+def test_float32_error_grows_with_distance_from_the_mean() -> None:
+    # Two tight clusters far apart: Q ~ 1e4, the Gram trick cancels ~4 digits in float32.
+    rng = np.random.default_rng(24)
+    labels = rng.integers(0, 2, 600)
+    t = (2 * labels[:, None] - 1) * 30.0 + 0.3 * rng.standard_normal((600, 4))
+    ref = as_array(KDE(noise_var=0.1).bounds(t, labels))
+    got = as_array(KDE(noise_var=0.1, dtype="float32").bounds(t, labels))
+    err = float(np.max(np.abs(got - ref)))
+    assert 1e-7 < err <= float32_error_bound(t, 0.1, 512)
 
 
 def test_deterministic_and_permutation_invariant() -> None:
@@ -235,6 +330,11 @@ def test_result_pair() -> None:
     ({"chunk_size": 0}, ValueError, r"`chunk_size` must be an integer >= 1"),
     ({"chunk_size": 2.5}, TypeError, r"`chunk_size` must be an integer"),
     ({"n_threads": 0}, ValueError, r"`n_threads` must be an integer >= 1"),
+    ({"n_threads": 65}, ValueError, r"`n_threads` must be an integer <= 64"),
+    ({"chunk_size": 8193}, ValueError, r"`chunk_size` must be an integer <= 8192, got 8193\. "
+                                       r"\(a block buffer"),
+    ({"dtype": "float16"}, ValueError, r"`dtype` must be one of 'float64', 'float32'"),
+    ({"backend": "jax"}, ValueError, r"`backend` must be one of 'torch', 'numpy'"),
     ({"unit": "hartleys"}, ValueError, r"`unit` must be 'nats' or 'bits'"),
 ])
 def test_option_errors(kwargs: dict[str, object], exc: type[Exception], match: str) -> None:

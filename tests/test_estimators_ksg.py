@@ -132,6 +132,162 @@ def test_gao_equals_brute_force_on_mixed_data() -> None:
     assert got == pytest.approx(gao_brute_force(x / x.std(0), y / y.std(0), 3), abs=1e-12)
 
 
+# ---------------------------------------------- the compiled kernels (5 to 40 joint dims)
+
+def _brute_dist(z: np.ndarray) -> np.ndarray:
+    """All pairwise max-norm distances as floats, the diagonal at +inf (no trees)."""
+    d = np.abs(z[:, None, :] - z[None, :, :]).max(axis=-1)
+    np.fill_diagonal(d, np.inf)
+    return d
+
+
+@pytest.mark.parametrize("dim", [2, 5, 9, 17, 40, 60])
+def test_kernel_counts_and_neighbours_equal_brute_force_with_ties(dim: int) -> None:
+    """Exact float counts at radii that are themselves pairwise distances (ties at the
+    boundary), strict counts at 0 (nothing), duplicated rows, and k-NN ties broken by the
+    smaller index (a stable sort), on one thread and on two."""
+    from infoplane.estimators import _knn
+    rng = np.random.default_rng(dim)
+    z = np.round(rng.standard_normal((260, dim)), 1)
+    z[200:230] = z[:30]                                   # exact duplicate rows
+    d = _brute_dist(z)
+    sample = _knn.Sorted(z)
+    for k in (1, 3, 7):
+        want_idx = np.argsort(d, axis=1, kind="stable")[:, :k]
+        want_eps = np.sort(d, axis=1)[:, k - 1]
+        for workers in (1, 2):
+            eps, idx = _knn.knn(sample, k, workers, need_index=True)
+            np.testing.assert_array_equal(eps, want_eps)
+            np.testing.assert_array_equal(idx, want_idx)
+    radii = d[np.arange(260), rng.integers(0, 260, 260)]
+    radii[~np.isfinite(radii)] = 0.0
+    for t in (radii, np.nextafter(radii, -np.inf), np.full(260, 0.0)):
+        for workers in (1, 2):
+            np.testing.assert_array_equal(_knn.count(sample, t, workers),
+                                          (d <= t[:, None]).sum(axis=1))
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 5])
+def test_tree_counts_equal_brute_force_with_ties(dim: int) -> None:
+    """The k-d tree's node-count shortcut (whole boxes inside or outside the max-norm ball)
+    is exact on the floats: radii that are pairwise distances (ties at the boundary), the
+    floats just below them, zero radii, negative radii (count 0), duplicated rows, a
+    constant column and tiny samples (a single leaf), on one thread and on two."""
+    from infoplane.estimators import _knn
+    rng = np.random.default_rng(10 + dim)
+    for n in (3, 17, 700):
+        z = np.round(rng.standard_normal((n, dim)), 1)
+        if n > 100:
+            z[600:680] = z[:80]                           # exact duplicate rows
+            z[:, 0] = np.where(np.arange(n) % 3 == 0, 0.3, z[:, 0])
+        d = _brute_dist(z)
+        tree = _knn.Tree(z)
+        radii = d[np.arange(n), rng.integers(0, n, n)]
+        radii[~np.isfinite(radii)] = 0.0
+        negative = np.where(np.arange(n) % 5 == 0, -1.0, radii)
+        for t in (radii, np.nextafter(radii, -np.inf), np.zeros(n), negative):
+            want = np.where(t < 0.0, 0, (d <= t[:, None]).sum(axis=1))
+            for workers in (1, 2):
+                np.testing.assert_array_equal(_knn.tree_count(tree, t, workers), want)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 6])
+def test_tree_neighbours_equal_brute_force_with_ties(dim: int) -> None:
+    """The k-d tree's k-NN search (joint spaces up to 7-D): k-th distances and neighbour
+    sets equal to brute force, ties at the k-th distance by the smaller row index (a
+    stable sort), duplicated rows, samples of a single leaf, one thread and two."""
+    from infoplane.estimators import _knn
+    rng = np.random.default_rng(20 + dim)
+    for n in (5, 17, 900):
+        z = np.round(rng.standard_normal((n, dim)), 1 if dim < 3 else 0)
+        if n > 100:
+            z[700:800] = z[:100]                            # exact duplicate rows
+        d = _brute_dist(z)
+        tree = _knn.Tree(z)
+        for k in (1, 3, 4):
+            want_idx = np.argsort(d, axis=1, kind="stable")[:, :k]
+            want_eps = np.sort(d, axis=1)[:, k - 1]
+            for workers in (1, 2):
+                eps, idx = _knn.tree_knn(tree, k, workers, need_index=True)
+                np.testing.assert_array_equal(eps, want_eps)
+                np.testing.assert_array_equal(idx, want_idx)
+                eps2, none = _knn.tree_knn(tree, k, workers, need_index=False)
+                assert none is None
+                np.testing.assert_array_equal(eps2, want_eps)
+
+
+def test_tree_counts_exact_where_rounding_decides() -> None:
+    """Coordinates and radii where |a - x| rounds: the box test must use the rounded
+    differences exactly as the point test does (a box is inside iff its ends are)."""
+    from infoplane.estimators import _knn
+    rng = np.random.default_rng(5)
+    # values of very different magnitudes: most differences are rounded
+    z = rng.choice([-1.0, 1.0], (600, 2)) * 10.0 ** rng.uniform(-9, 1, (600, 2))
+    z[::7] = z[1::7][: z[::7].shape[0]]
+    d = _brute_dist(z)
+    tree = _knn.Tree(z)
+    radii = d[np.arange(600), rng.integers(0, 600, 600)]
+    radii[~np.isfinite(radii)] = 0.0
+    for t in (radii, np.nextafter(radii, -np.inf), np.nextafter(radii, np.inf)):
+        np.testing.assert_array_equal(_knn.tree_count(tree, t, 1),
+                                      (d <= t[:, None]).sum(axis=1))
+
+
+@pytest.mark.parametrize("algorithm", [1, 2])
+@pytest.mark.parametrize(("dx", "dy"), [(5, 5), (10, 10), (20, 20), (3, 17)])
+def test_ksg_equals_brute_force_in_high_dimension(algorithm: int, dx: int, dy: int) -> None:
+    rng = np.random.default_rng(dx * dy + algorithm)
+    n = 10 * (dx + dy) + 20                          # no small-sample warning
+    x = rng.standard_normal((n, dx))
+    y = 0.7 * x[:, :1] + rng.standard_normal((n, dy))
+    want = ksg_brute_force(standardised(x), standardised(y), 3, algorithm)
+    assert KSG(algorithm=algorithm, jitter=0.0).estimate(x, y) == pytest.approx(want, abs=1e-9)
+
+
+@pytest.mark.parametrize("algorithm", [1, 2])
+@pytest.mark.parametrize("d", [5, 10, 20])
+def test_ksg_high_dimension_lattice_ties(algorithm: int, d: int) -> None:
+    """Integer data: ties at the k-th neighbour and at the count radius, in the kernel path.
+    Algorithm 2's neighbour set follows the smaller-index rule of the brute force."""
+    rng = np.random.default_rng(d)
+    n = 20 * d + 20
+    x = rng.integers(0, 3, (n, d)).astype(float)
+    y = x[:, ::-1] + rng.integers(0, 2, (n, d))
+    want = ksg_brute_force(standardised(x), standardised(y), 3, algorithm)
+    assert KSG(algorithm=algorithm, jitter=0.0).estimate(x, y) == pytest.approx(want, abs=1e-9)
+
+
+def test_ksg_high_dimension_with_default_jitter_equals_brute_force() -> None:
+    """The default path (jitter from streams 0 and 1) on the kernel: the documented recipe."""
+    rng = np.random.default_rng(21)
+    x = rng.integers(0, 4, (160, 6)).astype(float)
+    y = x[:, :4] + rng.standard_normal((160, 4))
+    est = KSG(seed=5)
+    zx = standardised(x) + est.jitter * np.random.default_rng([5, 0]).standard_normal(x.shape)
+    zy = standardised(y) + est.jitter * np.random.default_rng([5, 1]).standard_normal(y.shape)
+    assert est.estimate(x, y) == pytest.approx(ksg_brute_force(zx, zy, 3, 1), abs=1e-9)
+
+
+def test_mixed_high_dimension_equals_brute_force() -> None:
+    """Ross in a 12-D layer with ties (quantised), Gao on a 6 x 5 mixed sample."""
+    rng = np.random.default_rng(8)
+    lab = rng.integers(0, 3, 240)
+    t = np.round(lab[:, None] + rng.standard_normal((240, 12)), 0)
+    assert MixedKSG().estimate(t, lab) == pytest.approx(
+        ross_brute_force(t / t.std(0), lab, 3), abs=1e-9)
+    x = rng.integers(0, 3, (200, 6)).astype(float)
+    x[::2] += rng.standard_normal((100, 6))
+    y = np.hstack([x[:, :2], rng.integers(0, 2, (200, 3))]).astype(float)
+    assert MixedKSG(method="gao").estimate(x, y) == pytest.approx(
+        gao_brute_force(x / x.std(0), y / y.std(0), 3), abs=1e-9)
+
+
+def test_n_jobs_does_not_change_high_dimensional_estimates() -> None:
+    x, y, _ = gaussian_pair(600, 8, 0.5, seed=3)
+    assert KSG(n_jobs=1).estimate(x, y) == KSG(n_jobs=2).estimate(x, y) == \
+        KSG(n_jobs=-1).estimate(x, y)
+
+
 # --------------------------------------------------------------------- Gaussian ground truth
 
 @pytest.mark.parametrize("algorithm", [1, 2])

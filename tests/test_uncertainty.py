@@ -269,7 +269,7 @@ def _coverage(intervals: list[Interval], truth: float, shrink: float = 1.0) -> f
 
 def test_gaussian_coverage_in_binomial_band() -> None:
     # 200 replicates of the 1×1 Gaussian task (I = 0.223 nats), n = 300, 40 resamples (the
-    # t form; the default 1000 quantile form is measured in benchmarks/coverage.py): the
+    # t form; the default 1000 quantile form is measured in benchmarks/interval_coverage.py): the
     # share of 95 % intervals holding the truth must be in the 99.9 % band of
     # Binomial(200, 0.95).
     reps = 200

@@ -118,6 +118,8 @@ DATA_KINDS: dict[str, Kinds | Callable[[Estimator], Kinds]] = {
     else (_ANY, _ANY),
     "MINE": (_ANY, _ANY),
     "InfoNCE": (_ANY, _ANY),
+    "NWJ": (_ANY, _ANY),
+    "SMILE": (_ANY, _ANY),
     "Auto": (_ANY, _ANY),
     "NormalScores": (_CONT, _CONT),
 }

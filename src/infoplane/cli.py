@@ -314,7 +314,8 @@ def capacity_demo(ctx: click.Context, out_dir: str) -> None:
 
 _ESTIMATORS = {
     "auto": "Auto", "binning": "Binning", "kde": "KDE", "ksg": "KSG", "mixed": "MixedKSG",
-    "gaussian": "Gaussian", "mine": "MINE", "infonce": "InfoNCE",
+    "gaussian": "Gaussian", "mine": "MINE", "infonce": "InfoNCE", "nwj": "NWJ", "smile": "SMILE",
+    "latent": "LatentMI",
 }
 
 

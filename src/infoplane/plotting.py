@@ -384,3 +384,122 @@ def benchmark_figure(result: Any, *, title: str | None = None) -> Any:
     fig.suptitle(title or f"Mutual-information benchmark: {len(order)} tasks, n = {sizes}, "
                  f"{seeds} seed(s)")
     return fig
+
+
+_DIMS_IN_NAME = r"-(\d+)x(\d+)(?=-|$)"
+
+
+def _task_dims(name: str) -> tuple[int, int] | None:
+    """(d_x, d_y) of a task: the registry's, else the ``-{dx}x{dy}`` in its name, else None."""
+    import re
+
+    from infoplane import samplers
+
+    try:
+        task = samplers.get(name)
+    except KeyError:
+        m = re.search(_DIMS_IN_NAME, name)
+        return (int(m.group(1)), int(m.group(2))) if m else None
+    return task.dim_x, task.dim_y
+
+
+def error_vs_dimension_figure(frame: Any, *, title: str | None = None, abs_tol: float = 0.1,
+                              rel_tol: float = 0.15) -> Any:
+    """Error against dimension, one line per estimator, one panel per task family.
+
+    The tasks of a benchmark frame are grouped into families by their name with the
+    dimensions taken out (``lowrank-50x50-k2`` and ``lowrank-200x200-k2`` are the family
+    ``lowrank-{d}x{d}-k2``; the ``dimension`` suite has two: plain and rotated cube, both at
+    I = 1.3412 nats for every d). Each panel draws, per estimator, the mean error
+    (estimate − truth, nats) over seeds against the dimension d = max(d_x, d_y) per side on a
+    log axis, with ± one standard deviation over seeds, the zero line and the tolerance
+    band ± max(abs_tol, rel_tol · truth) in grey (the criterion of the BMI benchmark, Czyż et
+    al. 2023, with the 15 % of issue 11). Rows whose status is not ``"ok"`` (an estimator not
+    defined at that size, an error) are left out, so a line may start late.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or infoplane.benchmark.BenchmarkResult
+        A benchmark frame (columns ``task``, ``estimator``, ``seed``, ``estimate``, ``truth``,
+        ``error``, ``status``; :data:`infoplane.benchmark.COLUMNS`), e.g. of
+        ``benchmark.run(..., tasks="suite:dimension")``, or the result itself.
+    title : str, optional
+    abs_tol, rel_tol : float
+        The tolerance band.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        A frame without those columns, or with no ok row of a task whose dimensions are known.
+    """
+    import re
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    f = getattr(frame, "frame", frame)
+    if not isinstance(f, pd.DataFrame):
+        raise TypeError(f"`frame` must be a benchmark frame (pandas.DataFrame) or a "
+                        f"BenchmarkResult, got {type(frame).__name__}.")
+    need = {"task", "estimator", "seed", "error", "truth", "status"}
+    missing = sorted(need - set(f.columns))
+    if missing:
+        raise ValueError(f"`frame` must have the benchmark columns {sorted(need)}, got one "
+                         f"without {missing}.")
+    ok = f[f["status"] == "ok"]
+    dims = {t: _task_dims(str(t)) for t in ok["task"].unique()}
+    ok = ok[ok["task"].map(lambda t: dims[t] is not None)]
+    if ok.empty:
+        raise ValueError("`frame` must hold ok estimates of tasks with known dimensions "
+                         "(registered names or names with '-{dx}x{dy}'), got none.")
+    ok = ok.assign(
+        d=ok["task"].map(lambda t: max(dims[t] or (0, 0))),
+        family=ok["task"].map(lambda t: re.sub(_DIMS_IN_NAME, "-{d}x{d}", str(t), count=1)))
+    per = ok.groupby(["family", "estimator", "d"], sort=True).agg(
+        mean=("error", "mean"), std=("error", "std"), truth=("truth", "first")).reset_index()
+    families = sorted(per["family"].unique())
+    estimators = list(dict.fromkeys(f["estimator"]))   # first-seen order, stable colours
+    fig, axes = plt.subplots(1, len(families), figsize=(5.2 * len(families), 4.2),
+                             squeeze=False, sharey=True, constrained_layout=True)
+    markers = "os^Dv<>ph*XP"
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, fam in zip(axes[0], families, strict=True):
+        g = per[per["family"] == fam]
+        ds = np.sort(g["d"].unique()).astype(np.float64)
+        truth = float(g["truth"].iloc[0])
+        band = max(abs_tol, rel_tol * truth)
+        ax.axhspan(-band, band, color="0.88", lw=0, zorder=0, label="tolerance")
+        ax.axhline(0.0, color="0.35", lw=1.0, zorder=1)
+        for j, name in enumerate(estimators):
+            e = g[g["estimator"] == name].sort_values("d")
+            if e.empty:
+                continue
+            ax.errorbar(e["d"].to_numpy(dtype=np.float64), e["mean"].to_numpy(dtype=np.float64),
+                        yerr=np.nan_to_num(e["std"].to_numpy(dtype=np.float64)),
+                        marker=markers[j % len(markers)], ms=5, capsize=2, lw=1.2,
+                        color=colours[j % len(colours)], label=str(name), alpha=0.9, zorder=3)
+        ax.set_xscale("log")
+        if ds.size:
+            ax.set_xticks(ds, [f"{int(d)}" for d in ds])
+            ax.minorticks_off()
+        ax.set_xlabel("dimension per side d")
+        ax.set_title(f"{fam} (I = {truth:.3f} nats)", fontsize=9)
+        ax.grid(True, alpha=0.3)
+    axes[0][0].set_ylabel("mean error, estimate − truth (nats)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    for ax in axes[0][1:]:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6),
+               fontsize=8, frameon=False)
+    seeds = f["seed"].nunique()
+    sizes = ", ".join(str(s) for s in sorted(f["n"].unique())) if "n" in f.columns else "?"
+    fig.suptitle(title or f"Error vs dimension: n = {sizes}, {seeds} seed(s), grey band: "
+                 f"max({abs_tol:g} nats, {100 * rel_tol:g} %)")
+    return fig

@@ -12,7 +12,9 @@ Each estimator is a small frozen dataclass with ``estimate(x, y) -> float`` (nat
 | :class:`KSG` | I(X;Y) of continuous variables in any dimensions (k-NN) |
 | :class:`MixedKSG` | continuous X with discrete Y (Ross 2014) or mixtures (Gao et al. 2017) |
 | :class:`Gaussian` | the joint-Gaussian fit (exact for Gaussians) |
-| :class:`MINE`, :class:`InfoNCE` | neural bounds for high-dimensional layers (torch) |
+| :class:`MINE`, :class:`NWJ`, :class:`SMILE`, :class:`InfoNCE` | neural lower bounds (torch) |
+| :class:`LatentMI` | KSG on learned low-dimensional embeddings, held out (torch) |
+| :class:`NormalScores`, :class:`Unmixed` | per-side normal scores (and ICA), then any estimator |
 
 Modules are imported on first use, so ``import infoplane.estimators`` stays light.
 """
@@ -35,11 +37,18 @@ _LAZY = {
     "Gaussian": "infoplane.estimators.gaussian",
     "MINE": "infoplane.estimators.neural",
     "InfoNCE": "infoplane.estimators.neural",
+    "NWJ": "infoplane.estimators.neural",
+    "SMILE": "infoplane.estimators.neural",
+    "NeuralReport": "infoplane.estimators.neural",
+    "LatentMI": "infoplane.estimators.latent",
+    "LatentFit": "infoplane.estimators.latent",
+    "Unmixed": "infoplane.estimators.default",
 }
 
 
 __getattr__ = lazy_getattr("infoplane.estimators", _LAZY)
 
 
-__all__ = ["KDE", "KSG", "MINE", "Auto", "Binning", "BinningResult", "Estimator", "Gaussian",
-           "InfoNCE", "Interval", "KDEResult", "MixedKSG", "NormalScores", "TestResult", "auto"]
+__all__ = ["KDE", "KSG", "MINE", "NWJ", "SMILE", "Auto", "Binning", "BinningResult", "Estimator",
+           "Gaussian", "InfoNCE", "Interval", "KDEResult", "LatentFit", "LatentMI",
+           "MixedKSG", "NeuralReport", "NormalScores", "TestResult", "Unmixed", "auto"]

@@ -62,6 +62,22 @@ def as_samples(name: str, value: Any, *, n: int | None = None) -> FloatArray:
     return out
 
 
+def check_dimension(name: str, arr: FloatArray) -> None:
+    """Refuse a continuous sample with at least as many features as rows.
+
+    With d >= n every estimator here returns a number that says nothing about I(X;Y): the
+    sample covariance is singular (the Gaussian estimate is infinite or undefined), and k-NN
+    and kernel estimates in d >= n dimensions are dominated by their bias. The error says
+    what to do instead.
+    """
+    n, d = arr.shape
+    if d >= n:
+        raise ValueError(
+            f"`{name}` has {d} features but only {n} samples: estimating mutual information "
+            f"needs more samples than dimensions (in practice many more). Pass more samples, "
+            f"or reduce `{name}` first (e.g. PCA to well under {n} components).")
+
+
 def as_labels(name: str, value: Any, *, n: int | None = None) -> IntArray:
     """Discrete labels as integer codes 0..K-1 (rows of a 2-D array are joint labels).
 
@@ -270,7 +286,9 @@ class Estimator(ABC):
 
     def _prepare_z(self, z: npt.ArrayLike, n: int) -> Any:
         """Validate the conditioning variable (continuous by default; override)."""
-        return as_samples("z", z, n=n)
+        zs = as_samples("z", z, n=n)
+        self._check_dimension("z", zs)
+        return zs
 
     def _conditional_nats(self, x: FloatArray, y: Any, z: Any) -> float:
         """I(X;Y|Z) in nats from validated arrays (override with ``has_conditional``)."""
@@ -278,9 +296,16 @@ class Estimator(ABC):
 
     def _prepare(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, Any]:
         xs = as_samples("x", x)
+        self._check_dimension("x", xs)
         if self.y_discrete:
             return xs, as_labels("y", y, n=xs.shape[0])
-        return xs, as_samples("y", y, n=xs.shape[0])
+        ys = as_samples("y", y, n=xs.shape[0])
+        self._check_dimension("y", ys)
+        return xs, ys
+
+    def _check_dimension(self, name: str, arr: FloatArray) -> None:
+        """Refuse d >= n (:func:`check_dimension`); an estimator that handles it overrides."""
+        check_dimension(name, arr)
 
     @abstractmethod
     def _estimate_nats(self, x: FloatArray, y: Any) -> float:

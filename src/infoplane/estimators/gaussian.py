@@ -165,6 +165,10 @@ class Gaussian(Estimator):
         if alpha > 1.0:
             raise fail("shrinkage", "None, 'ledoit_wolf' or a float in [0, 1]", s)
 
+    def _check_dimension(self, name: str, arr: FloatArray) -> None:
+        """No generic d >= n refusal: shrinkage handles it, and without shrinkage the check
+        in :meth:`_estimate_nats` (n > d_x + d_y) is stricter and says why."""
+
     def _estimate_nats(self, x: FloatArray, y: Any) -> float:
         n, p = x.shape[0], x.shape[1] + y.shape[1]
         if self.shrinkage not in (None, 0.0) and n <= p:

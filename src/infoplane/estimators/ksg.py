@@ -9,12 +9,15 @@
 Every neighbour count is exact: the k-th neighbour distance and the marginal counts are
 computed with the same floating-point distance ``max_d |a_d - b_d|``, and the strict ("<")
 or non-strict ("<=") inequality of each paper is applied to those floats (a strict count
-against a radius r is a non-strict count against the largest float below r). Joint k-NN
-distances come from :class:`scipy.spatial.cKDTree` (``workers=n_jobs``). Marginal counts use
-binary searches on the sorted values in one dimension (O(N log N), exact after a
-float-consistent fix-up of the boundaries), a k-d tree in two to four, and blocked exact
-distances (:func:`scipy.spatial.distance.cdist`, ``n_jobs`` threads) from five dimensions on,
-where trees no longer prune.
+against a radius r is a non-strict count against the largest float below r). The compiled
+kernels of :mod:`infoplane.estimators._knn` (numba) do the work: joint k-NN distances by a
+k-d tree with exact bounding boxes up to 7 joint dimensions and by the projection-window
+kernel above (candidate windows along the most selective sorted column, vectorised
+coordinate filters); marginal counts by exponential and binary searches on the sorted
+values in one dimension, by the k-d tree in two and three (nodes wholly inside the max-norm
+ball are added by their sizes) and by the projection kernel from four. All of it runs on
+``n_jobs`` threads. Ties at the k-th joint neighbour (which only algorithm 2's neighbour
+*set* sees) go to the smaller row index, as a stable sort of the distances does.
 
 Preprocessing. Every column is divided by its standard deviation (constant columns are left
 as they are), which makes the estimates invariant to rescaling a feature — the true MI is, the
@@ -48,16 +51,13 @@ discrete-continuous mixtures", NeurIPS (2017).
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
-from scipy.spatial.distance import cdist
 from scipy.special import digamma
 
 from infoplane._typing import FloatArray, IntArray
@@ -73,29 +73,26 @@ from infoplane.estimators.base import (
 
 __all__ = ["KSG", "MixedKSG"]
 
-# Leaf sizes of the k-d trees (measured on Gaussian data, N = 10^4): k-NN queries prefer
-# small leaves in low dimensions; radius counts, whose balls hold tens to hundreds of points,
-# prefer large leaves, as do all queries in high dimensions, where cKDTree's per-node
-# bookkeeping costs more than it prunes.
-def _knn_leafsize(dim: int) -> int:
-    return 16 if dim <= 4 else 32 if dim <= 12 else 64
-
-
-def _count_leafsize(dim: int) -> int:
-    return 32 if dim <= 2 else 64
-
-
-#: Marginal dimension from which neighbour counts use blocked brute force instead of a tree,
-#: and the number of distances per block (16 MiB of float64).
-_BRUTE_DIM = 5
-_BRUTE_BLOCK = 1 << 21
+#: Joint dimension up to which the k-NN query uses the compiled k-d tree
+#: (:func:`infoplane.estimators._knn.tree_knn`), the projection-window kernel above. The tree
+#: beats cKDTree slightly (N = 2·10^4, 2 threads: 4-D 0.091 s against 0.103, 6-D 0.286
+#: against 0.294, 8-D 0.67 against 0.83; 2-D, N = 10^4: 15 against 21 ms); the projection
+#: kernel wins from 8-D (0.51 s there).
+_TREE_DIM = 7
+#: Marginal dimension up to which radius counts use the compiled k-d tree with node counts
+#: (:class:`infoplane.estimators._knn.Tree`); the projection kernel above. Measured at
+#: N = 2·10^4 (one thread, KSG radii of a 2d-dimensional Gaussian pair): 2-D 0.08 s against
+#: 0.15 s, 3-D 0.26 against 0.30, but 4-D 0.57 against 0.42 and 5-D 1.09 against 0.55.
+_TREE_COUNT_DIM = 3
 
 
 # ==================================================================================== kernels
 
-def _tree(z: FloatArray, leafsize: int) -> Any:
-    """A cKDTree for max-norm queries (sliding-midpoint build: faster, same answers)."""
-    return cKDTree(z, leafsize=leafsize, balanced_tree=False, compact_nodes=False)
+def _kernels() -> ModuleType:
+    """The compiled kernels (:mod:`infoplane.estimators._knn`), imported on first use so that
+    importing infoplane does not load numba."""
+    from infoplane.estimators import _knn
+    return _knn
 
 
 def _jittered(z: FloatArray, jitter: float, rng: np.random.Generator) -> FloatArray:
@@ -111,85 +108,27 @@ def _below(r: FloatArray) -> FloatArray:
     return np.nextafter(r, -np.inf)
 
 
-def _count_sorted(s: FloatArray, r: FloatArray) -> IntArray:
+def _count_sorted(s: FloatArray, r: FloatArray, workers: int = 1) -> IntArray:
     """#{j : fl(|s_j - s_i|) <= r_i} for sorted ``s`` (0 where r_i < 0), self included.
 
     The distance is the rounded float ``abs(s_j - s_i)``, exactly as a tree computes it; it is
-    monotone in s_j on either side of s_i, so the qualifying s_j form one contiguous run.
-    Binary searches on ``s ± r`` (sorted keys: fast) find the run up to rounding, and a few
-    vectorised steps, each jumping over a block of equal values, move both ends onto the exact
-    boundary (in practice one step for a handful of samples).
+    monotone in s_j on either side of s_i, so the qualifying s_j form one contiguous run,
+    whose ends the compiled kernel finds by exponential and binary search on that very test
+    (:func:`infoplane.estimators._knn.count_sorted`).
     """
-    n = s.size
-    last = n - 1
-    hi = np.searchsorted(s, s + r, side="right")     # end of the run (exclusive)
-    lo = np.searchsorted(s, s - r, side="left")      # start of the run
-
-    # grow hi while s[hi] >= s_i qualifies
-    j = np.minimum(hi, last)
-    sel = np.flatnonzero((hi < n) & (s[j] >= s) & (np.abs(s[j] - s) <= r))
-    while sel.size:
-        hi[sel] = np.searchsorted(s, s[hi[sel]], side="right")
-        j = np.minimum(hi[sel], last)
-        sel = sel[(hi[sel] < n) & (np.abs(s[j] - s[sel]) <= r[sel])]
-    # shrink hi while s[hi - 1] > s_i does not qualify
-    j = np.maximum(hi - 1, 0)
-    sel = np.flatnonzero((hi > 0) & (s[j] > s) & (np.abs(s[j] - s) > r))
-    while sel.size:
-        hi[sel] = np.searchsorted(s, s[hi[sel] - 1], side="left")
-        j = np.maximum(hi[sel] - 1, 0)
-        sel = sel[(hi[sel] > 0) & (s[j] > s[sel]) & (np.abs(s[j] - s[sel]) > r[sel])]
-    # grow lo while s[lo - 1] <= s_i qualifies
-    j = np.maximum(lo - 1, 0)
-    sel = np.flatnonzero((lo > 0) & (s[j] <= s) & (np.abs(s[j] - s) <= r))
-    while sel.size:
-        lo[sel] = np.searchsorted(s, s[lo[sel] - 1], side="left")
-        j = np.maximum(lo[sel] - 1, 0)
-        sel = sel[(lo[sel] > 0) & (np.abs(s[j] - s[sel]) <= r[sel])]
-    # shrink lo while s[lo] < s_i does not qualify
-    j = np.minimum(lo, last)
-    sel = np.flatnonzero((lo < n) & (s[j] < s) & (np.abs(s[j] - s) > r))
-    while sel.size:
-        lo[sel] = np.searchsorted(s, s[lo[sel]], side="right")
-        j = np.minimum(lo[sel], last)
-        sel = sel[(lo[sel] < n) & (s[j] < s[sel]) & (np.abs(s[j] - s[sel]) > r[sel])]
-    return np.where(r >= 0.0, hi - lo, 0).astype(np.int64)
-
-
-def _count_brute(z: FloatArray, radius: FloatArray, workers: int) -> IntArray:
-    """#{j : max_d |z_jd - z_id| <= radius_i}, self included, by blocks of exact distances.
-
-    ``cdist(..., "chebyshev")`` computes the same floats as the trees, so the counts are the
-    same; blocks of ~2 million distances keep memory flat, and run on ``workers`` threads.
-    """
-    n = z.shape[0]
-    rows = max(1, _BRUTE_BLOCK // n)
-
-    def block(start: int) -> IntArray:
-        d = cdist(z[start:start + rows], z, "chebyshev")
-        return np.count_nonzero(d <= radius[start:start + rows, None], axis=1)
-
-    starts = range(0, n, rows)
-    threads = (os.cpu_count() or 1) if workers == -1 else workers
-    if threads > 1 and len(starts) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            parts = list(pool.map(block, starts))
-    else:
-        parts = [block(s) for s in starts]
-    return np.asarray(np.concatenate(parts), dtype=np.int64)
+    return np.asarray(_kernels().count_sorted(s, r, workers), dtype=np.int64)
 
 
 class _Marginal:
     """Exact neighbour counts around each row of one marginal sample (max-norm).
 
-    One dimension: binary searches on the sorted values. Two to four: a k-d tree. Five and
-    more: blocked brute force, which beats cKDTree's ``query_ball_point`` there (measured at
-    N = 10^4: 0.45 s against 0.7 s in 5-D, 0.9 s against 2 s in 10-D) because the count
-    balls hold too many points for the tree to prune. Built once per variable and shared
-    across snapshots by the batched entry points.
+    One dimension: searches on the sorted values. Two and three: the compiled k-d tree with
+    node counts; four and more: the projection-window kernel (both in
+    :mod:`infoplane.estimators._knn`, exact float distances, ``workers`` threads). Built
+    once per variable and shared across snapshots by the batched entry points.
     """
 
-    __slots__ = ("_order", "_sorted", "_tree", "n", "workers", "z")
+    __slots__ = ("_order", "_prepared", "_sorted", "_tree", "n", "workers", "z")
 
     def __init__(self, z: FloatArray, workers: int) -> None:
         self.z = z
@@ -197,67 +136,60 @@ class _Marginal:
         self.workers = workers
         self._order: IntArray | None = None
         self._sorted: FloatArray | None = None
+        self._prepared: Any = None
         self._tree: Any = None
         if z.shape[1] == 1:
-            self._order = np.argsort(z[:, 0], kind="stable")
+            self._order = np.argsort(z[:, 0])       # any order of equal values will do
             self._sorted = z[self._order, 0]
-        elif z.shape[1] < _BRUTE_DIM:
-            self._tree = _tree(z, _count_leafsize(z.shape[1]))
-            # queries run in the tree's leaf order: neighbouring queries share nodes
-            self._order = np.asarray(self._tree.indices, dtype=np.int64)
+
+    def _sample(self) -> Any:
+        if self._prepared is None:
+            self._prepared = _kernels().Sorted(self.z)
+        return self._prepared
 
     def count(self, radius: FloatArray) -> IntArray:
         """#{j != i : ||z_j - z_i|| <= radius_i} (0 where radius_i < 0).
 
         For a strict count pass ``_below(radius)``.
         """
-        total = np.empty(self.n, dtype=np.int64)
-        if self._order is None:
-            total[:] = _count_brute(self.z, radius, self.workers)
-        elif self._sorted is not None:
-            total[self._order] = _count_sorted(self._sorted, radius[self._order])
-        else:
-            r = radius[self._order]
-            # a negative radius (strict count at 0) holds nothing, not even the row itself
-            found = self._tree.query_ball_point(self.z[self._order], np.maximum(r, 0.0),
-                                                p=np.inf, return_length=True,
-                                                workers=self.workers)
-            total[self._order] = np.where(r >= 0.0, found, 0)
-        return np.asarray(total - (radius >= 0.0), dtype=np.int64)
+        if self._sorted is not None:
+            assert self._order is not None
+            total = np.empty(self.n, dtype=np.int64)
+            total[self._order] = _count_sorted(self._sorted, radius[self._order],
+                                                self.workers)
+            return np.asarray(total - (radius >= 0.0), dtype=np.int64)
+        if self.z.shape[1] <= _TREE_COUNT_DIM:
+            if self._tree is None:
+                self._tree = _kernels().Tree(self.z)
+            return np.asarray(_kernels().tree_count(self._tree, radius, self.workers),
+                              dtype=np.int64)
+        return np.asarray(_kernels().count(self._sample(), radius, self.workers),
+                          dtype=np.int64)
 
     def kth_distance(self, k: int) -> FloatArray:
         """Distance from each row to its k-th nearest other row (max-norm)."""
         if self._sorted is not None:
             assert self._order is not None
             return _kth_distance_sorted(self._sorted, self._order, k)
-        return _knn(self.z, k, self.workers, need_index=False)[0]
+        if self.z.shape[1] <= _TREE_DIM:
+            return _knn(self.z, k, self.workers, need_index=False)[0]
+        return _kernels().knn(self._sample(), k, self.workers, need_index=False)[0]
 
 
 def _knn(z: FloatArray, k: int, workers: int, *,
          need_index: bool) -> tuple[FloatArray, IntArray | None]:
-    """Distance to the k-th nearest other row (max-norm) and, optionally, the k neighbours.
-
-    The (k+1)-th smallest distance including the row itself is the k-th excluding it, whatever
-    the order of exact duplicates; the neighbour list drops the row itself, or its farthest
-    entry when a duplicate displaced the row from its own list.
+    """Distance to the k-th nearest other row (max-norm) and, optionally, the k neighbours
+    (ties at the k-th distance go to the smaller row index, as a stable sort of the
+    distances). Up to :data:`_TREE_DIM` dimensions the compiled k-d tree answers, above the
+    projection-window kernel.
     """
-    n = z.shape[0]
-    tree = _tree(z, _knn_leafsize(z.shape[1]))
-    # query in the tree's leaf order (neighbouring queries share nodes: cache-friendly)
-    leaf_order = np.asarray(tree.indices, dtype=np.int64)
-    queries = z[leaf_order]
-    eps = np.empty(n)
-    if not need_index:
-        dist, _ = tree.query(queries, k=[k + 1], p=np.inf, workers=workers)
-        eps[leaf_order] = dist[:, 0]
-        return eps, None
-    dist, found = tree.query(queries, k=k + 1, p=np.inf, workers=workers)
-    eps[leaf_order] = dist[:, k]
-    idx = np.empty((n, k + 1), dtype=np.int64)
-    idx[leaf_order] = found
-    is_self = idx == np.arange(n)[:, None]
-    is_self[~is_self.any(axis=1), k] = True
-    return eps, idx[~is_self].reshape(n, k)
+    kern = _kernels()
+    if z.shape[1] > _TREE_DIM:
+        result: tuple[FloatArray, IntArray | None] = kern.knn(
+            kern.Sorted(z), k, workers, need_index=need_index)
+    else:
+        result = kern.tree_knn(kern.Tree(z), k, workers, need_index=need_index)
+    return result
 
 
 def _kth_distance_sorted(s: FloatArray, order: IntArray, k: int) -> FloatArray:
@@ -490,7 +422,8 @@ class KSG(_KNNPlane):
         data) otherwise distort the counts. scikit-learn adds 1e-10 noise too. ``0`` disables
         it (then ties are counted exactly as the inequalities say).
     n_jobs : int, default 2
-        Threads of the k-d tree queries (``workers`` of cKDTree); -1 uses all cores.
+        Threads of the k-NN queries and counts (threads of the compiled kernels); 1 runs on
+        the calling thread only; -1 uses all cores.
     unit : {"nats", "bits"}
     seed : int
         Seed of the jitter. X, Y (and Z of ``estimate_conditional``) draw from independent
@@ -521,13 +454,12 @@ class KSG(_KNNPlane):
     Small samples. A warning is issued when N < max(10 (k + 1), 10 (d_x + d_y)): the k-NN
     balls are then far from local. N ≤ k is an error.
 
-    Cost. One joint k-NN query (cKDTree, max-norm) and one count per marginal: binary
-    searches on sorted values for 1-D marginals, a k-d tree up to 4-D, blocked exact
-    distances from 5-D (see the module docstring). In 1-D/1-D at N = 10^4 this is about 3×
-    faster than scikit-learn's ``mutual_info_regression`` with identical output; in
-    10-D/10-D about 4× faster than a plain cKDTree implementation
-    (``benchmarks/bench_estimators_ksg.py``). High joint dimensions remain costly: the k-NN
-    query is close to brute force there, O(N²).
+    Cost. One joint k-NN query and one count per marginal (see the module docstring),
+    measured against an NPEET-style cKDTree implementation run in the same process
+    (``benchmarks/bench_estimators_ksg.py``, which prints the ratios, CPU and wall, and the
+    growth exponents in N). The first call in a fresh environment compiles the kernel
+    (about 10–20 s of CPU, once: the result is cached on disk); later processes load it in
+    about a second.
 
     ``plane(t, labels)`` returns (H(T), I_Ross(T;Y)) with the labels categorical, no jitter
     (ties in T are counted exactly, see ``MixedKSG``): see the module docstring.
@@ -684,7 +616,8 @@ class MixedKSG(_KNNPlane):
         are points on a line, as far apart as their spacing over their std says; use
         ``"ross"`` for categorical labels).
     n_jobs : int, default 2
-        Threads of the k-d tree queries; -1 uses all cores.
+        Threads of the k-NN queries and counts; 1 runs on the calling thread only; -1 uses
+        all cores.
     unit : {"nats", "bits"}
     seed : int
         Unused (both methods are deterministic); kept for the common protocol.
@@ -738,9 +671,12 @@ class MixedKSG(_KNNPlane):
 
     def _prepare(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, Any]:
         xs = as_samples("x", x)
+        self._check_dimension("x", xs)
         if self.method == "ross":
             return xs, as_labels("y", y, n=xs.shape[0])
-        return xs, as_samples("y", y, n=xs.shape[0])
+        ys = as_samples("y", y, n=xs.shape[0])
+        self._check_dimension("y", ys)
+        return xs, ys
 
     def _estimate_nats(self, x: FloatArray, y: Any) -> float:
         n = x.shape[0]

@@ -72,9 +72,10 @@ cell frequencies). KDE is such a functional too (with σ² fixed, its estimate i
 F(P̂) = H(Ŷ) + E_P̂ log(E_P̂[k·1{y'=y}] / E_P̂[k])), so the bootstrap would be valid there; its
 default is subsampling only for cost, as each half-sample costs a quarter of the O(n²)
 estimate. The defaults, and the coverage measured on the
-samplers (``benchmarks/coverage.py``, docs/DECISIONS.md), are in :data:`DEFAULTS`.
+samplers (``benchmarks/interval_coverage.py``, docs/DECISIONS.md), are in :data:`DEFAULTS`.
 
-The neural bounds (MINE, InfoNCE) cost a full training per resample: their default is 10
+The neural bounds (MINE, NWJ, SMILE, InfoNCE) and :class:`~infoplane.estimators.LatentMI`
+cost a full training per resample: their default is 10
 half-samples (about 11 trainings in all, each on half the rows; the t-form above), which is
 cheap rather than accurate. The spread of the half-samples includes the optimiser's
 run-to-run noise (each half-sample is a fresh training) but not the bound's bias: these are
@@ -169,6 +170,13 @@ DEFAULTS: dict[str, Default] = {
                     "one training per resample: 10 half-samples (t form), cheap, not exact"),
     "InfoNCE": Default("subsampling", 10,
                        "one training per resample: 10 half-samples (t form), cheap, not exact"),
+    "NWJ": Default("subsampling", 10,
+                   "one training per resample: 10 half-samples (t form), cheap, not exact"),
+    "SMILE": Default("subsampling", 10,
+                     "one training per resample: 10 half-samples (t form), cheap, not exact"),
+    "LatentMI": Default("subsampling", 10,
+                        "one encoder training per resample: 10 half-samples (t form), cheap, "
+                        "not exact"),
 }
 #: For estimators not in :data:`DEFAULTS`: subsampling asks least of the estimator.
 _FALLBACK = Default("subsampling", 100, "needs only a limit law at rate √n (Politis & Romano)")

@@ -83,7 +83,42 @@ def _build() -> tuple[Task, ...]:
     hd = LowRank(dim_x=100, dim_y=100, k=3)
     for fmap in ("cube", "normcdf", "sine"):
         out += [_both(hd, fmap), _both(hd, fmap, rotate=True)]
+    out += _HIGHDIM_EXTRA
+    for task in _dimension_tasks():
+        if task.name not in {t.name for t in out}:
+            out.append(task)
     return tuple(out)
+
+
+_HD_50 = LowRank(dim_x=50, dim_y=50, k=2)
+_HD_200 = LowRank(dim_x=200, dim_y=200, k=5)
+_HD_100 = LowRank(dim_x=100, dim_y=100, k=3)
+#: The high-dimensional tasks beyond the first twelve: other dimensions, ranks, unequal sides,
+#: and rotated bijections on both sides and on one side (so that ranking columns cannot undo
+#: the map), at 50 and 200 dimensions as well as 100.
+_HIGHDIM_EXTRA: list[Task] = [
+    LowRank(dim_x=50, dim_y=50, k=4), LowRank(dim_x=200, dim_y=200, k=1),
+    LowRank(dim_x=50, dim_y=200, k=3), LowRank(dim_x=200, dim_y=200, k=0),
+    _both(_HD_50, "cube", rotate=True), _both(_HD_200, "sine", rotate=True),
+    _both(LowRank(dim_x=200, dim_y=200, k=2), "normcdf", rotate=True),
+    Transformed(base=_HD_100, x_map="cube", y_map=None, rotate=True),
+    Transformed(base=LowRank(dim_x=100, dim_y=50, k=3), x_map="cube", y_map="sine",
+                rotate=True),
+    _both(LowRank(dim_x=50, dim_y=100, k=4), "halfcube", rotate=True),
+    Transformed(base=_HD_200, x_map=None, y_map="cube"),
+]
+
+#: Sides of the ``dimension`` suite (d × d): error against dimension at a fixed MI.
+DIMENSION_DIMS: tuple[int, ...] = (2, 5, 10, 20, 50, 100, 200)
+
+
+def _dimension_tasks() -> list[Task]:
+    """``lowrank-{d}x{d}-k2`` and ``cube-rot-lowrank-{d}x{d}-k2``: I = 1.3412 nats for every d."""
+    out: list[Task] = []
+    for d in DIMENSION_DIMS:
+        base = LowRank(dim_x=d, dim_y=d, k=2)
+        out += [base, _both(base, "cube", rotate=True)]
+    return out
 
 
 _ALL: tuple[Task, ...] = _build()
@@ -101,21 +136,29 @@ _BMI: tuple[str, ...] = (
     "spiral-normal-sparse-5x5-k2-0.8", "bimodal-normal-dense-1x1-0.75", "swissroll-0.9",
     "additive-uniform-0.1", "additive-uniform-0.75",
 )
+_N_FIRST_HIGHDIM = _ALL.index(_BY_NAME["sine-rot-lowrank-100x100-k3"]) + 1
+#: Tasks that are only in the ``dimension`` suite stay out of the other suites.
+_DIMENSION_ONLY = {t.name for t in _dimension_tasks()} - {t.name for t in _ALL[:_N_FIRST_HIGHDIM]}
 _LOWDIM: tuple[str, ...] = tuple(sorted(
-    t.name for t in _ALL if t.dim_x <= 3 and t.dim_y <= 3
+    t.name for t in _ALL if t.name not in _DIMENSION_ONLY and t.dim_x <= 3 and t.dim_y <= 3
     and not (t.x_discrete or t.y_discrete)))
 _DISCRETE: tuple[str, ...] = tuple(sorted(
     t.name for t in _ALL if t.x_discrete or t.y_discrete))
 _HIGHDIM: tuple[str, ...] = tuple(sorted(
-    t.name for t in _ALL if max(t.dim_x, t.dim_y) >= 50))
+    {t.name for t in _ALL[:_N_FIRST_HIGHDIM] if max(t.dim_x, t.dim_y) >= 50}
+    | {t.name for t in _HIGHDIM_EXTRA}))
+_DIMENSION: tuple[str, ...] = tuple(t.name for t in _dimension_tasks())
 
 #: Named groups of task names: ``bmi`` (20 tasks in the style of the BMI benchmark, all <= 25×25),
 #: ``lowdim`` (every continuous task with both sides <= 3-D, for coverage studies), ``highdim``
-#: (50–200-D), ``discrete`` (a side of integer labels), ``all``.
+#: (50–200-D low-rank Gaussians and bijections of them, rotated or not), ``dimension`` (the same
+#: MI at d = 2 … 200 per side, plain and as a rotated cube, in order of d), ``discrete`` (a side
+#: of integer labels), ``all``.
 SUITES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "bmi": tuple(sorted(_BMI)),
     "lowdim": _LOWDIM,
     "highdim": _HIGHDIM,
+    "dimension": _DIMENSION,
     "discrete": _DISCRETE,
     "all": tuple(sorted(_BY_NAME)),
 })

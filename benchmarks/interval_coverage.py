@@ -41,9 +41,9 @@ cost multiple, replicates) is printed as text and written as ``coverage.md`` in 
 
 Run (about 60–90 minutes of one core for the full study)::
 
-    nice -n 10 .venv/bin/python benchmarks/coverage.py --out out/coverage
-    .venv/bin/python benchmarks/coverage.py --out out/coverage --report   # table only
-    .venv/bin/python benchmarks/coverage.py --quick --out /tmp/cov        # smoke test
+    nice -n 10 .venv/bin/python benchmarks/interval_coverage.py --out out/coverage
+    .venv/bin/python benchmarks/interval_coverage.py --out out/coverage --report   # table only
+    .venv/bin/python benchmarks/interval_coverage.py --quick --out /tmp/cov        # smoke test
 """
 
 from __future__ import annotations
