@@ -625,3 +625,28 @@ def test_mixed_mean_over_seeds(method: str) -> None:
     errs = [MixedKSG(method=method).estimate(*sample_gaussian_mixture(N, means, seed=s)) - truth
             for s in range(20)]
     assert abs(np.mean(errs)) <= 4 * 0.015 / math.sqrt(20) + 0.01
+
+
+def _estimate_in_child(queue: object) -> None:
+    x, y, _ = gaussian_pair(3000, 1, 0.6, seed=2)
+    queue.put(KSG().estimate(x, y))  # type: ignore[attr-defined]
+
+
+def test_kernel_thread_pool_survives_fork() -> None:
+    """The kernels' thread pools are kept between calls; a forked child (multiprocessing's
+    default on Linux) must make its own rather than wait on the parent's threads."""
+    import multiprocessing as mp
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    x, y, _ = gaussian_pair(3000, 1, 0.6, seed=2)
+    want = KSG().estimate(x, y)                        # the parent's pool now exists
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_estimate_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung on the parent's thread pool")
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == want

@@ -731,6 +731,16 @@ _POOLS: dict[int, ThreadPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
+def _forget_pools() -> None:
+    """In a forked child the parent's pool threads do not exist: start afresh."""
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
+
+
 def _pool(threads: int) -> ThreadPoolExecutor:
     """A thread pool of this size, made once and kept (starting threads on every call costs
     more CPU than a two-dimensional k-NN query at N = 10^4). The parts run on it never wait

@@ -147,6 +147,11 @@ class _Marginal:
             self._prepared = _kernels().Sorted(self.z)
         return self._prepared
 
+    def _kd(self) -> Any:
+        if self._tree is None:
+            self._tree = _kernels().Tree(self.z)
+        return self._tree
+
     def count(self, radius: FloatArray) -> IntArray:
         """#{j != i : ||z_j - z_i|| <= radius_i} (0 where radius_i < 0).
 
@@ -159,9 +164,7 @@ class _Marginal:
                                                 self.workers)
             return np.asarray(total - (radius >= 0.0), dtype=np.int64)
         if self.z.shape[1] <= _TREE_COUNT_DIM:
-            if self._tree is None:
-                self._tree = _kernels().Tree(self.z)
-            return np.asarray(_kernels().tree_count(self._tree, radius, self.workers),
+            return np.asarray(_kernels().tree_count(self._kd(), radius, self.workers),
                               dtype=np.int64)
         return np.asarray(_kernels().count(self._sample(), radius, self.workers),
                           dtype=np.int64)
@@ -172,7 +175,9 @@ class _Marginal:
             assert self._order is not None
             return _kth_distance_sorted(self._sorted, self._order, k)
         if self.z.shape[1] <= _TREE_DIM:
-            return _knn(self.z, k, self.workers, need_index=False)[0]
+            eps: FloatArray = _kernels().tree_knn(self._kd(), k, self.workers,
+                                                  need_index=False)[0]
+            return eps
         return _kernels().knn(self._sample(), k, self.workers, need_index=False)[0]
 
 
