@@ -107,6 +107,10 @@ def test_every_estimator_has_a_default_and_knn_never_bootstraps() -> None:
         assert d.method in METHODS and d.n_resamples >= 2
     assert default_for(NormalScores()).method == "subsampling"          # KSG inside
     assert default_for(NormalScores(base=Gaussian())).method == "bootstrap"
+    # Unmixed wraps the Gaussian fit but refits ICA per resample: its own, cheaper entry.
+    from infoplane.estimators import Unmixed
+    assert default_for(Unmixed(base=Gaussian())) == DEFAULTS["Unmixed"]
+    assert DEFAULTS["Unmixed"].method == "subsampling"
     x, y = pair(200, 3)
     chosen = default_for(Auto().choose(x, y)).method
     assert Auto().confidence_interval(x, y, n_resamples=10).method == chosen + "-t"

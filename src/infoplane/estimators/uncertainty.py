@@ -174,6 +174,9 @@ DEFAULTS: dict[str, Default] = {
                    "one training per resample: 10 half-samples (t form), cheap, not exact"),
     "SMILE": Default("subsampling", 10,
                      "one training per resample: 10 half-samples (t form), cheap, not exact"),
+    "Unmixed": Default("subsampling", 20,
+                       "refits FastICA on each resample (seconds in 100-D) and a bootstrap's "
+                       "duplicated rows would enter the unmixing: 20 half-samples (t form)"),
     "LatentMI": Default("subsampling", 10,
                         "one encoder training per resample: 10 half-samples (t form), cheap, "
                         "not exact"),
@@ -190,7 +193,8 @@ def default_for(estimator: Estimator) -> Default:
     """The default interval method and number of resamples of an estimator.
 
     Looked up by class name along the MRO in :data:`DEFAULTS`; a wrapper with an estimator
-    field ``base`` (:class:`~infoplane.estimators.default.NormalScores`) takes the wrapped
+    field ``base`` (:class:`~infoplane.estimators.default.NormalScores`) and no entry of its
+    own (:class:`~infoplane.estimators.default.Unmixed` has one) takes the wrapped
     estimator's default — the normal-score transform maps duplicated rows to duplicated
     rows, so it inherits the base estimator's sensitivity to them. Anything else gets
     subsampling, which asks least of the estimator.
@@ -210,6 +214,9 @@ def default_for(estimator: Estimator) -> Default:
     >>> default_for(KSG()).method, default_for(Gaussian()).method
     ('subsampling', 'bootstrap')
     """
+    own = DEFAULTS.get(type(estimator).__name__)
+    if own is not None:                   # a wrapper with its own entry (Unmixed: costly refit)
+        return own
     base = getattr(estimator, "base", None)
     if isinstance(base, Estimator):       # a wrapper (NormalScores): the wrapped estimator's
         return default_for(base)
