@@ -307,3 +307,21 @@ def test_doctests() -> None:
 
     result = doctest.testmod(default)
     assert result.failed == 0 and result.attempted >= 5
+
+
+def test_high_dimensional_dead_unit_is_dropped_not_sent_to_ksg() -> None:
+    # One constant column (a dead ReLU unit) carries no information: above max_knn_dim the
+    # estimate must equal the one without that column, not fall back to KSG (which reads
+    # ~0 there).
+    from infoplane.estimators import auto as make_auto
+
+    rng = np.random.default_rng(0)
+    n, d = 600, 35
+    x = rng.standard_normal((n, d))
+    y = x @ (0.3 * rng.standard_normal((d, d))) + rng.standard_normal((n, d))
+    dead = x.copy()
+    dead[:, 5] = 0.0
+    est = make_auto()
+    without = est.estimate(np.delete(dead, 5, axis=1), y)
+    assert est.estimate(dead, y) == without
+    assert without > 5.0                      # strongly dependent: not KSG's collapse

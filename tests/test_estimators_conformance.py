@@ -123,10 +123,12 @@ def test_too_few_samples_for_k(name: str) -> None:
         CASES[name][0]().estimate(x, y)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if not n.startswith(("binning", "gaussian"))])
+@pytest.mark.parametrize("name", [n for n in NAMES
+                                  if not n.startswith(("binning", "gaussian", "kde"))])
 def test_more_dimensions_than_samples_is_refused(name: str) -> None:
     # d >= n: one line naming the argument, the sizes and what to do (Binning reads rows
-    # as codes and the Gaussian estimator has its own, stricter n > d_x + d_y rule).
+    # as codes, the Gaussian estimator has its own, stricter n > d_x + d_y rule, and KDE's
+    # pairwise bounds are defined in any dimension: see the next test).
     rng = np.random.default_rng(0)
     make, labels = CASES[name][0], CASES[name][1]
     wide = rng.standard_normal((12, 12))
@@ -137,3 +139,13 @@ def test_more_dimensions_than_samples_is_refused(name: str) -> None:
     if not labels:
         with pytest.raises(ValueError, match=r"`y` has 12 features but only 12 samples"):
             make().estimate(narrow, wide)
+
+
+def test_kde_estimate_agrees_with_plane_when_wider_than_long() -> None:
+    # A 200-unit layer probed with 100 inputs: estimate (I(T;Y)) must not refuse what plane
+    # computes.
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal((100, 200))
+    labels = np.arange(100) % 2
+    est = CASES["kde"][0]()
+    assert est.estimate(t, labels) == pytest.approx(est.plane(t, labels)[1], rel=1e-12)

@@ -94,7 +94,14 @@ def test_bad_input_one_line_errors() -> None:
             LatentMI(latent_dim=2, device="cuda").estimate(x, y)
         assert "\n" not in str(info.value)
     with pytest.raises(ValueError, match=r"^`x` must be at least enough rows for the split"):
-        LatentMI(latent_dim=2, batch_size=256).estimate(x[:300], y[:300])
+        LatentMI(latent_dim=2).estimate(x[:8], y[:8])      # 4 test rows <= k + 1
+
+
+def test_batch_is_capped_at_the_training_rows() -> None:
+    # 300 rows: 120 training rows < batch_size = 256; the batch shrinks instead of refusing.
+    x, y = LowRank(dim_x=6, dim_y=6, k=1).sample(300, seed=0)
+    rep = LatentMI(latent_dim=2, steps=40, eval_every=20).fit_details(x, y)
+    assert rep.n_train == 120 and np.isfinite(rep.value)
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

@@ -8,6 +8,7 @@ that justifies them, are in :class:`Auto`'s docstring and in ``docs/DECISIONS.md
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -365,20 +366,31 @@ class Auto(Estimator):
         ys = as_samples("y", y, n=xs.shape[0])
         gauss = NormalScores(base=Gaussian(bias_correction=True), **common)
         knn = NormalScores(base=KSG(k=self.k, n_jobs=self.n_jobs, seed=self.seed), **common)
+        high = xs.shape[1] + ys.shape[1] > self.max_knn_dim
+        if high:
+            # Constant columns (dead units) carry no information: dropping them leaves I(X;Y)
+            # unchanged and keeps the copula covariance non-singular (KSG reads ~0 up here).
+            xs, ys = xs[:, np.ptp(xs, axis=0) > 0], ys[:, np.ptp(ys, axis=0) > 0]
+            if xs.shape[1] == 0 or ys.shape[1] == 0:
+                return gauss, 0.0
+        g: float | None
         try:
             g = gauss.estimate(xs, ys)
-        except ValueError:  # singular copula covariance: constant/duplicated columns, small n
-            return knn, knn.estimate(xs, ys)
-        if xs.shape[1] + ys.shape[1] > self.max_knn_dim:
-            n = xs.shape[0]
-            if n <= 2 * max(xs.shape[1], ys.shape[1]):
-                return gauss, g
-            unmixed = Unmixed(base=Gaussian(bias_correction=True), **common)
-            try:
-                u = unmixed.estimate(xs, ys)
-            except ValueError:  # singular after unmixing (degenerate components)
-                return gauss, g
-            return (unmixed, u) if u > g else (gauss, g)
+        except ValueError:  # singular copula covariance: duplicated columns, small n
+            if not high:
+                return knn, knn.estimate(xs, ys)
+            g = None
+        if high:
+            candidates: list[tuple[float, Estimator]] = [] if g is None else [(g, gauss)]
+            if xs.shape[0] > 2 * max(xs.shape[1], ys.shape[1]):
+                unmixed = Unmixed(base=Gaussian(bias_correction=True), **common)
+                # singular after unmixing (degenerate components): the copula alone
+                with contextlib.suppress(ValueError):
+                    candidates.append((unmixed.estimate(xs, ys), unmixed))
+            if not candidates:
+                return knn, knn.estimate(xs, ys)
+            value_h, best_h = max(candidates, key=lambda t: t[0])  # first (copula) on ties
+            return best_h, value_h
         values = [(knn.estimate(xs, ys), 0, knn), (g, 1, gauss)]
         value, _, best = max(values, key=lambda t: (t[0], -t[1]))
         return best, value

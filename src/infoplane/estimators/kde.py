@@ -223,6 +223,11 @@ class KDE(Estimator):
 
     y_discrete: ClassVar[bool] = True
 
+    def _check_dimension(self, name: str, arr: FloatArray) -> None:
+        """No d >= n refusal: the bounds need only pairwise distances, well defined in any
+        dimension, and ``estimate`` must agree with ``plane`` (a 1000-unit layer probed with
+        500 inputs is an ordinary information plane)."""
+
     def _check(self) -> None:
         positive("noise_var", self.noise_var)
         choice("bound", self.bound, _BOUNDS)

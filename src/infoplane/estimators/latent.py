@@ -109,7 +109,8 @@ class LatentMI(Estimator):
     steps : int, default 3000
         Maximum Adam steps.
     batch_size : int, default 256
-        Rows per step (also the size of the InfoNCE blocks on the validation rows).
+        Rows per step, at most the training rows (also the size of the InfoNCE blocks on the
+        validation rows).
     lr : float, default 1e-3
     weight_decay : float, default 1e-4
     eval_every : int, default 50
@@ -231,11 +232,9 @@ class LatentMI(Estimator):
         n_test = round(self.test_fraction * n)
         n_val = round(self.validation_fraction * (n - n_test))
         n_train = n - n_test - n_val
-        need = max(self.batch_size, 2)
-        if n_test <= self.k + 1 or n_val < 2 or n_train < need:
+        if n_test <= self.k + 1 or n_val < 2 or n_train < 2:
             raise fail("x", f"at least enough rows for the split (test > k + 1 = {self.k + 1}, "
-                       f"validation >= 2, training >= batch_size = {self.batch_size})",
-                       f"{n} rows", "Pass more samples or a smaller `batch_size`.")
+                       "validation >= 2, training >= 2)", f"{n} rows", "Pass more samples.")
         perm = np.random.default_rng(np.random.SeedSequence([self.seed, 0x1A7E])) \
             .permutation(n)
         return perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]
@@ -304,7 +303,8 @@ class LatentMI(Estimator):
                 start_value = validate()
             start = {k: v.detach().clone() for k, v in net.state_dict().items()}
             res = fit(net, train_loss, validate, n_train=tr.shape[0], steps=self.steps,
-                      batch_size=self.batch_size, lr=self.lr, eval_every=self.eval_every,
+                      batch_size=min(self.batch_size, tr.shape[0]), lr=self.lr,
+                      eval_every=self.eval_every,
                       patience=self.patience, rng=rng, weight_decay=self.weight_decay,
                       progress="LatentMI")
             if not res.best_value > start_value:   # training never beat the CCA start
