@@ -498,61 +498,48 @@ def _tree_build(w: FloatArray, perm: IntArray, ns: IntArray, ne: IntArray, first
             hi[u, d] = max(hi[2 * u + 1, d], hi[2 * u + 2, d])
 
 @numba.njit(cache=True, nogil=True, fastmath=False, boundscheck=False)
+def _run_end(s: FloatArray, p: int, rp: float, direction: int) -> int:
+    """The last index q from p in ``direction`` (+1 or -1) with fl(|s_q - s_p|) <= rp.
+
+    The qualifying q form one run from p (the float gap is monotone on either side), so an
+    exponential then a binary search on that very test finds its end.
+    """
+    n = s.shape[0]
+    v = s[p]
+    good = p
+    bad = n if direction > 0 else -1
+    step = 1
+    while True:
+        q = p + direction * step
+        if q >= n or q < 0:
+            break
+        if abs(s[q] - v) <= rp:
+            good = q
+            step *= 2
+        else:
+            bad = q
+            break
+    while abs(bad - good) > 1:
+        mid = (good + bad) >> 1
+        if abs(s[mid] - v) <= rp:
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+@numba.njit(cache=True, nogil=True, fastmath=False, boundscheck=False)
 def _count1_rows(s: FloatArray, r: FloatArray, start: int, stop: int, out: IntArray) -> None:
     """out[p] = #{q : fl(|s_q - s_p|) <= r_p} for sorted s, self included (0 if r_p < 0).
 
-    ``fl(|s_q - s_p|)`` is monotone in q on either side of p, so the qualifying q form one
-    run around p; its ends are found by exponential then binary search on that very test.
+    The qualifying q form one run around p; :func:`_run_end` finds both ends.
     """
-    n = s.shape[0]
     for p in range(start, stop):
         rp = r[p]
         if rp < 0.0:
             out[p] = 0
             continue
-        v = s[p]
-        # right end: last q >= p qualifying
-        good = p
-        step = 1
-        bad = n
-        while True:
-            q = p + step
-            if q >= n:
-                break
-            if abs(s[q] - v) <= rp:
-                good = q
-                step *= 2
-            else:
-                bad = q
-                break
-        while bad - good > 1:
-            mid = (good + bad) >> 1
-            if abs(s[mid] - v) <= rp:
-                good = mid
-            else:
-                bad = mid
-        right = good
-        # left end: first q <= p qualifying
-        good = p
-        step = 1
-        bad = -1
-        while True:
-            q = p - step
-            if q < 0:
-                break
-            if abs(s[q] - v) <= rp:
-                good = q
-                step *= 2
-            else:
-                bad = q
-                break
-        while good - bad > 1:
-            mid = (good + bad) >> 1
-            if abs(s[mid] - v) <= rp:
-                good = mid
-            else:
-                bad = mid
-        out[p] = right - good + 1
+        out[p] = _run_end(s, p, rp, 1) - _run_end(s, p, rp, -1) + 1
 
 
 @numba.njit(cache=True, nogil=True, fastmath=False, boundscheck=False)

@@ -181,23 +181,16 @@ class LatentMI(Estimator):
         frozenset({"continuous"}), frozenset({"continuous"}))
 
     def _check(self) -> None:
-        as_int("latent_dim", self.latent_dim, min_value=1)
-        if self.latent_dim > MAX_LATENT:
-            raise fail("latent_dim", f"<= {MAX_LATENT}", self.latent_dim)
-        as_int("hidden", self.hidden, min_value=1)
-        if self.hidden > MAX_HIDDEN:
-            raise fail("hidden", f"<= {MAX_HIDDEN} (wider encoders would not fit in memory "
-                       "for any useful input)", self.hidden)
-        as_int("layers", self.layers, min_value=0)
-        if self.layers > MAX_LAYERS:
-            raise fail("layers", f"<= {MAX_LAYERS}", self.layers)
-        as_int("steps", self.steps, min_value=1)
-        if self.steps > MAX_STEPS:
-            raise fail("steps", f"<= {MAX_STEPS}", self.steps)
-        as_int("batch_size", self.batch_size, min_value=2)
-        if self.batch_size > MAX_BATCH:
-            raise fail("batch_size", f"<= {MAX_BATCH} (the InfoNCE score matrix is "
-                       "batch_size² floats)", self.batch_size)
+        for name, low, cap, why in (
+                ("latent_dim", 1, MAX_LATENT, ""),
+                ("hidden", 1, MAX_HIDDEN, " (wider encoders would not fit in memory for any "
+                                          "useful input)"),
+                ("layers", 0, MAX_LAYERS, ""),
+                ("steps", 1, MAX_STEPS, ""),
+                ("batch_size", 2, MAX_BATCH, " (the InfoNCE score matrix is batch_size² floats)")):
+            value = getattr(self, name)
+            if as_int(name, value, min_value=low) > cap:
+                raise fail(name, f"<= {cap}{why}", value)
         as_float("lr", self.lr, min_value=0.0, strict_min=True)
         as_float("weight_decay", self.weight_decay, min_value=0.0)
         as_int("eval_every", self.eval_every, min_value=1)
@@ -422,15 +415,9 @@ def _make_encoders() -> type:
 
         @staticmethod
         def _side(d: int, hidden: int, layers: int, m: int) -> nn.Module | None:
-            if layers == 0:
-                return None
-            mods: list[nn.Module] = []
-            width = d
-            for _ in range(layers):
-                mods += [nn.Linear(width, hidden), nn.ReLU()]
-                width = hidden
-            mods.append(nn.Linear(width, m))
-            return nn.Sequential(*mods)
+            from infoplane.estimators.neural import _mlp
+
+            return None if layers == 0 else _mlp(d, hidden, layers, m, activation=nn.ReLU)
 
         def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor,
                                                                      torch.Tensor]:
