@@ -1,8 +1,10 @@
-"""Tests for infoplane.analysis.dynamics (Claim 2.1 of the interpretation paper)."""
+"""Tests for infoplane.analysis.dynamics: the measurement tools behind Claim 2.1.
+
+The run, its figures and the verdicts are tested in tests/test_papers_dynamics.py.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -13,12 +15,21 @@ from hypothesis import strategies as st
 from infoplane.analysis import dynamics as dyn
 from infoplane.analysis.dynamics import (
     PowerSchedule,
+    RBFClassifier,
     double_well,
     escape_times,
+    find_basins,
+    first_passages,
+    fit_growth,
+    info_trajectory,
+    kramers_escape_time,
     kramers_time,
+    label_information,
     logistic_problem,
     mean_square_exact,
+    median_log_time,
     paper_bound,
+    rbf_problem,
     simulate,
 )
 
@@ -171,16 +182,249 @@ def test_bad_inputs() -> None:
         mean_square_exact([1.0], [1.0], "lmc", 5)  # type: ignore[arg-type]
 
 
-def test_run_quick_writes_outputs(tmp_path: object) -> None:
-    import pathlib
+# ------------------------------------------------------------------ exact I(Y; Ỹ)
 
-    out = pathlib.Path(str(tmp_path))
-    res = dyn.run(out, quick=True, seed=0)
-    for name in ("dynamics_quadratic.png", "dynamics_escape.png", "dynamics.json"):
-        assert (out / name).is_file()
-    on_disk = json.loads((out / "dynamics.json").read_text())
-    assert on_disk["verdicts"] == res["verdicts"]
-    holds = {v["claim"]: v["holds"] for v in res["verdicts"]}
-    assert all(h in ("holds", "holds with caveats", "does not hold") for h in holds.values())
-    assert holds["E||w_t - w*||^2 -> 0 'linearly fast' under a_t = 1/t, b_t = 1/sqrt(t)"] == (
-        "does not hold")
+
+def _info_loops(y: np.ndarray, probs: np.ndarray) -> float:
+    """Independent reference: build p(y, ỹ) with explicit loops, then Σ p log p/(p p)."""
+    n, k = probs.shape
+    joint = np.zeros((k, k))
+    for i in range(n):
+        for t in range(k):
+            joint[y[i], t] += probs[i, t] / n
+    out = 0.0
+    for a in range(k):
+        for b in range(k):
+            if joint[a, b] > 0:
+                out += joint[a, b] * math.log(joint[a, b] / (joint[a].sum() * joint[:, b].sum()))
+    return out
+
+
+def test_label_information_analytic_cases() -> None:
+    y = np.array([0, 0, 0, 1, 2, 2])
+    py = np.bincount(y) / y.size
+    h_y = float(-(py * np.log(py)).sum())
+    assert float(label_information(y, np.eye(3)[y])) == pytest.approx(h_y, abs=1e-14)
+    # a relabelled perfect predictor carries the same information (I is label-permutation free)
+    assert float(label_information(y, np.eye(3)[(y + 1) % 3])) == pytest.approx(h_y, abs=1e-14)
+    rows = np.tile([0.2, 0.5, 0.3], (6, 1))
+    assert float(label_information(y, rows)) == pytest.approx(0.0, abs=1e-15)
+    # binary symmetric channel on balanced labels: I = log 2 - h(alpha)
+    yb = np.array([0, 1] * 5)
+    for alpha in (0.5, 0.7, 0.95):
+        p = np.where(yb[:, None] == np.arange(2)[None, :], alpha, 1 - alpha)
+        h = -(alpha * math.log(alpha) + (1 - alpha) * math.log(1 - alpha))
+        assert float(label_information(yb, p)) == pytest.approx(math.log(2) - h, abs=1e-13)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 4), st.integers(3, 12))
+def test_label_information_matches_loops(seed: int, k: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    probs = rng.dirichlet(np.ones(k), size=n)
+    val = float(label_information(y, probs))
+    assert val == pytest.approx(_info_loops(y, probs), abs=1e-12)
+    assert -1e-15 <= val <= float(label_information(y, np.eye(k)[y])) + 1e-12
+    batch = label_information(y, np.stack([probs, np.eye(k)[y]]))
+    assert batch.shape == (2,) and batch[0] == pytest.approx(val, abs=1e-14)
+
+
+def test_label_information_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="`probs` must be a table of probabilities"):
+        label_information(np.array([0, 1]), np.array([[0.5, 0.6], [0.5, 0.5]]))
+    with pytest.raises(ValueError, match="`y` must be labels in 0..1"):
+        label_information(np.array([0, 2]), np.full((2, 2), 0.5))
+    with pytest.raises(ValueError, match="`probs` must be an array of shape"):
+        label_information(np.array([0, 1, 1]), np.full((2, 2), 0.5))
+
+
+# ------------------------------------------------------------- the two-basin classifier
+
+
+PROBLEM = rbf_problem()
+BASINS = find_basins(PROBLEM)
+
+
+def test_rbf_derivatives_match_finite_differences() -> None:
+    w = np.linspace(-3.0, 3.0, 13)
+    h = 1e-6
+    fd = (PROBLEM.loss(w + h) - PROBLEM.loss(w - h)) / (2 * h)
+    np.testing.assert_allclose(PROBLEM.grad(w), fd, rtol=1e-6, atol=1e-6)
+    fd2 = (PROBLEM.grad(w + h) - PROBLEM.grad(w - h)) / (2 * h)
+    np.testing.assert_allclose(PROBLEM.curvature(w), fd2, rtol=1e-5, atol=1e-5)
+    g, info = PROBLEM.grad_info(w)
+    np.testing.assert_allclose(g, PROBLEM.grad(w), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(info, PROBLEM.information(w), rtol=1e-10, atol=1e-14)
+    # F(w) = -Σ log f(y_i | x_i; w) from the predictive table directly
+    p1 = PROBLEM.predictive(w)
+    direct = -np.sum(np.where(PROBLEM.y == 1, np.log(p1), np.log1p(-p1)), axis=-1)
+    np.testing.assert_allclose(PROBLEM.loss(w), direct, rtol=1e-12)
+
+
+def test_find_basins_critical_points() -> None:
+    b = BASINS
+    pts = np.array([b.first, b.second, b.saddle_low, b.saddle_high])
+    np.testing.assert_allclose(PROBLEM.grad(pts), 0.0, atol=1e-9)
+    assert b.curv_first > 0 and b.curv_second > 0 and max(b.curv_saddles) < 0
+    assert b.saddle_low < b.first < b.start < b.saddle_high < b.second < b.saddle_low + 2 * np.pi
+    assert b.loss_second < b.loss_first and b.info_second > b.info_first
+    assert b.barriers[0] == pytest.approx(float(PROBLEM.loss(np.array(b.saddle_low)))
+                                          - b.loss_first, rel=1e-12)
+    # the start is the least-informative point between the first minimum and its saddle
+    grid = np.linspace(b.first, b.saddle_high, 2001)
+    assert float(PROBLEM.information(np.array(b.start))) <= PROBLEM.information(grid).min() + 1e-9
+    # periodic: the second minimiser is also found at second - 2π
+    assert float(PROBLEM.loss(np.array(b.second - 2 * np.pi))) == pytest.approx(b.loss_second)
+
+
+def test_find_basins_rejects_single_basin() -> None:
+    x = 2 * np.pi * np.arange(12) / 12
+    one = RBFClassifier(x, np.array([0] * 9 + [1] * 3))
+    with pytest.raises(ValueError, match="`problem` must be a loss with exactly two minima"):
+        find_basins(one)
+    with pytest.raises(ValueError, match="`y` must be labels with both classes"):
+        RBFClassifier(x, np.zeros(12, dtype=int))
+
+
+def test_kramers_escape_time_limits() -> None:
+    well = double_well(1.0)
+    a, b = 0.02, math.sqrt(2 * 0.02 * 0.3)
+    single = kramers_escape_time(well.curv(well.left), [well.curv(well.saddle)],
+                                 [well.barrier], b * b / (2 * a))
+    assert single / a == pytest.approx(kramers_time(well, a, b), rel=1e-12)
+    # two identical exits halve the time; a much higher second exit does not matter
+    two = kramers_escape_time(8.0, [-4.0, -4.0], [1.0, 1.0], 0.2)
+    assert two == pytest.approx(kramers_escape_time(8.0, [-4.0], [1.0], 0.2) / 2, rel=1e-12)
+    far = kramers_escape_time(8.0, [-4.0, -4.0], [1.0, 30.0], 0.2)
+    assert far == pytest.approx(kramers_escape_time(8.0, [-4.0], [1.0], 0.2), rel=1e-12)
+    assert kramers_escape_time(8.0, [-4.0], [1.0], 1e-4) == math.inf
+    with pytest.raises(ValueError, match="`curv_saddles` must be"):
+        kramers_escape_time(8.0, [4.0], [1.0], 0.2)
+
+
+def _passages_loop(temps: list[float], a0: float, alpha: float, n_chains: int,
+                   max_steps: int, seed: int, w0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-chain reference for first_passages (same stream: one full block per step)."""
+    b = BASINS
+    m = len(temps) * n_chains
+    rng = np.random.default_rng(seed)
+    noise = np.array([rng.standard_normal(m) for _ in range(max_steps)])
+    t1, t2 = np.full(m, np.inf), np.full(m, np.inf)
+    for c in range(m):
+        T = temps[c // n_chains]
+        w = w0
+        for t in range(1, max_steps + 1):
+            a = a0 / t**alpha
+            w = w - a * float(PROBLEM.grad(np.array(w))) - math.sqrt(2 * T * a) * noise[t - 1, c]
+            if (math.isinf(t1[c]) and b.saddle_low < w < b.saddle_high
+                    and (w - b.first) * np.sign(w0 - b.first) <= 0):
+                t1[c] = t + 1
+            if w >= b.second or w <= b.second - 2 * np.pi:
+                t2[c] = t + 1
+                break
+    return t1.reshape(len(temps), n_chains), t2.reshape(len(temps), n_chains)
+
+
+def test_first_passages_vectorised_equals_loop() -> None:
+    temps = [2.0, 3.0]
+    res = first_passages(PROBLEM, BASINS, temps, a0=0.02, alpha=0.0, n_chains=4,
+                         max_steps=600, seed=3, window=1)
+    t1, t2 = _passages_loop(temps, 0.02, 0.0, 4, 600, 3, BASINS.start)
+    np.testing.assert_array_equal(res.t2, t2)
+    np.testing.assert_array_equal(res.t1, t1)
+    assert res.temperatures.tolist() == temps
+
+
+def test_first_passage_escape_matches_kramers() -> None:
+    """Constant steps, ΔF/T = 3.5: median t2 vs ln 2 · τ_Kramers / a (measured 1.0-1.2)."""
+    a = 0.2 / BASINS.curv_first
+    T = min(BASINS.barriers) / 3.5
+    kr = BASINS.kramers(T) / a
+    res = first_passages(PROBLEM, BASINS, [T], a0=a, alpha=0.0, n_chains=400,
+                         max_steps=int(6 * kr), seed=7, window=50)
+    med, se = res.median_t2()
+    assert 0.8 < float(med[0]) / (math.log(2) * kr) < 1.6
+    assert np.all(res.t1[np.isfinite(res.t1)] < res.t2[np.isfinite(res.t1)])
+    # the second plateau is more informative than the first, chain by chain on average
+    both = np.isfinite(res.info_first) & np.isfinite(res.info_second)
+    assert np.mean(res.info_second[both] - res.info_first[both]) > 0
+    assert np.all(res.info_first[both] <= BASINS.info_first + 0.03)
+
+
+def test_lmc_first_passage_grows_polynomially() -> None:
+    """Under a_t = a0/t, t1 grows with 1/T roughly like (1/T)^(1/(2 a0 m)) (here 1)."""
+    a0 = 1.0 / (2.0 * BASINS.curv_first)
+    temps = min(BASINS.barriers) / np.array([16.0, 64.0])
+    res = first_passages(PROBLEM, BASINS, temps, a0=a0, alpha=1.0, n_chains=600,
+                         max_steps=1200, seed=1, until="first")
+    med, _ = res.median_t1()
+    k = math.log(med[1] / med[0]) / math.log(4.0)
+    assert 0.6 < k < 1.3
+    assert np.all(np.isinf(res.t2))
+
+
+def test_first_passages_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="`w0` must be strictly between the saddles"):
+        first_passages(PROBLEM, BASINS, [1.0], a0=0.01, alpha=0.0, n_chains=2, max_steps=5,
+                       w0=BASINS.second)
+    with pytest.raises(ValueError, match="`temperatures` must be"):
+        first_passages(PROBLEM, BASINS, [0.0], a0=0.01, alpha=0.0, n_chains=2, max_steps=5)
+    with pytest.raises(ValueError, match="`until` must be one of"):
+        first_passages(PROBLEM, BASINS, [1.0], a0=0.01, alpha=0.0, n_chains=2, max_steps=5,
+                       until="third")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ medians and fits
+
+
+def test_median_log_time_exponential_se() -> None:
+    """For Exp(τ) samples se(log median) = 1 / (ln 2 · sqrt(n)) asymptotically."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    meds, ses = median_log_time(rng.exponential(100.0, size=(200, n)))
+    assert np.median(meds) == pytest.approx(100.0 * math.log(2), rel=0.01)
+    assert np.mean(ses) == pytest.approx(1 / (math.log(2) * math.sqrt(n)), rel=0.1)
+    assert np.std(np.log(meds)) == pytest.approx(np.mean(ses), rel=0.2)  # calibrated
+
+
+def test_median_log_time_censoring() -> None:
+    t = np.array([1.0, 2.0, 3.0, 4.0, 5.0, np.inf, np.inf])
+    med, _ = median_log_time(t)
+    assert float(med) == 4.0  # the 4th of 7: censored chains are the largest
+    med2, se2 = median_log_time(np.array([1.0, np.inf, np.inf]))
+    assert float(med2) == math.inf and math.isnan(float(se2))
+    with pytest.raises(ValueError, match="`times` must be"):
+        median_log_time(np.array([0.0, 1.0]))
+
+
+def test_fit_growth_recovers_models() -> None:
+    beta = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    se = np.full(5, 0.05)
+    poly = fit_growth(beta, 7.0 * beta**0.8, se)
+    assert poly.poly_exponent == pytest.approx(0.8, abs=1e-10)
+    assert poly.poly_chi2 == pytest.approx(0.0, abs=1e-12) and poly.poly_r2 == pytest.approx(1)
+    assert poly.delta_aic < -4 and poly.dof == 3
+    beta2 = np.array([0.3, 0.4, 0.5, 0.6, 0.7])
+    ex = fit_growth(beta2, 3.0 * np.exp(6.0 * beta2), se)
+    assert ex.exp_rate == pytest.approx(6.0, abs=1e-10)
+    assert math.exp(ex.exp_intercept) == pytest.approx(3.0, rel=1e-10)
+    assert ex.delta_aic > 4
+    # chi-squared uses the standard errors: doubling them quarters both chi-squared values
+    ex2 = fit_growth(beta2, 3.0 * np.exp(6.0 * beta2), 2 * se)
+    assert ex2.poly_chi2 == pytest.approx(ex.poly_chi2 / 4, rel=1e-10)
+    with pytest.raises(ValueError, match="`beta` must be at least 3 distinct"):
+        fit_growth([1.0, 1.0, 2.0], [1.0, 2.0, 3.0], [0.1, 0.1, 0.1])
+    with pytest.raises(ValueError, match="`times` must be 3 finite positive"):
+        fit_growth([1.0, 2.0, 3.0], [1.0, np.inf, 3.0], [0.1, 0.1, 0.1])
+
+
+def test_info_trajectory_rises_then_reaches_second_basin() -> None:
+    a = 0.2 / BASINS.curv_first
+    T = min(BASINS.barriers) / 2.0
+    tr = info_trajectory(PROBLEM, BASINS, T, a0=a, alpha=0.0, n_chains=200, n_steps=3000,
+                         seed=0)
+    assert tr.mean[0] == pytest.approx(float(PROBLEM.information(np.array(BASINS.start))))
+    assert np.all(np.diff(tr.frac_second) >= 0)
+    assert tr.frac_second[-1] > 0.9 and tr.mean[-1] > tr.mean[len(tr.mean) // 3]
+    assert np.all(tr.lower <= tr.mean + 1e-12) and np.all(tr.mean <= tr.upper + 1e-12)

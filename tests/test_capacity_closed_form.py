@@ -206,7 +206,7 @@ def test_theorem4_bijective_activation_keeps_the_information(phi: str) -> None:
 
 @pytest.mark.parametrize("name", ["exponential", "harmonic"])
 def test_mmi_is_continuous_and_c1_at_breakpoints(name: str) -> None:
-    from infoplane.plotting import figure1_spectra
+    from infoplane.capacity.demo import figure1_spectra
 
     lam = figure1_spectra(100)[name]
     c = capacity.breakpoint_continuity(lam, 50)

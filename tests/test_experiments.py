@@ -96,15 +96,15 @@ def _check_result(r: ExperimentResult, name: str, keys: list[str]) -> None:
 
 
 def _count_train_batched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Wrap ``experiments.train_batched`` from now on; one entry per call."""
+    """Wrap ``experiments.fit`` (the batched training) from now on; one entry per call."""
     calls: list[int] = []
-    real = ex.train_batched
+    real = ex.fit
 
     def counting(*a: Any, **k: Any) -> Any:
         calls.append(1)
         return real(*a, **k)
 
-    monkeypatch.setattr(ex, "train_batched", counting)
+    monkeypatch.setattr(ex, "fit", counting)
     return calls
 
 

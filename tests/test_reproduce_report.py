@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from infoplane.reproduce.checks import Check
 from infoplane.reproduce.registry import VERDICTS, Claim, ClaimResult
 from infoplane.reproduce.report import flatten_numbers, format_number, write_report
 
@@ -60,10 +61,16 @@ def report(tmp_path: Path) -> tuple[Path, dict[str, Path], list[ClaimResult]]:
         "gamma_3": _claim("gamma_3"),
         "delta": _claim("delta"),
     }
+    alpha_checks = (
+        Check("gap small", "holds", {"gap": 0.5}, f"gap < 1 {XSS}", "gap 0.5 < 1"),
+        Check("step (3)", "does not hold", {}, "≤ holds", "fails", "supporting"),
+        Check("2x2 table", "refuted by counterexample", {}, "I ≤ bound", "I > bound",
+              "counterexample"),
+    )
     results = [
-        ClaimResult("alpha", "holds", f"why {XSS}",
+        ClaimResult("alpha", "holds with caveats", f"why {XSS}",
                     {"gap": {"mean": 0.5, "std": 0.1, "n": 3}, "nested": {"a": 1, "b": 2.5}},
-                    "gap 0.5 ± 0.1 | nats", ("claims/alpha/fig.png",), 1.5),
+                    "gap 0.5 ± 0.1 | nats", ("claims/alpha/fig.png",), 1.5, alpha_checks),
         ClaimResult("beta-2", "does not hold", "No.", {"x": None}, "x n/a"),
         ClaimResult("gamma_3", "holds", "Yes.", {}, "y 1"),
         ClaimResult("delta", "error", "RuntimeError: boom"),
@@ -108,8 +115,8 @@ def test_summary_json(report: tuple[Path, dict[str, Path], list[ClaimResult]]) -
     _, paths, results = report
     data = json.loads(paths["json"].read_text())
     assert data["settings"] == SETTINGS
-    assert data["counts"] == {v: {"holds": 2, "does not hold": 1, "error": 1}.get(v, 0)
-                              for v in VERDICTS}
+    assert data["counts"] == {v: {"holds": 1, "holds with caveats": 1, "does not hold": 1,
+                                  "error": 1}.get(v, 0) for v in VERDICTS}
     assert [c["id"] for c in data["claims"]] == [r.claim_id for r in results]
     alpha = data["claims"][0]
     assert alpha["paper"] == "mmi" and alpha["section"] == "Theorem 1"
@@ -117,13 +124,29 @@ def test_summary_json(report: tuple[Path, dict[str, Path], list[ClaimResult]]) -
     assert alpha["figures"] == ["claims/alpha/fig.png"]
     assert alpha["seconds"] == 1.5 and alpha["key_number"] == "gap 0.5 ± 0.1 | nats"
     assert set(alpha) >= {"id", "paper", "section", "statement", "verdict", "key_number",
-                          "why", "seconds", "figures"}
+                          "why", "seconds", "figures", "checks"}
+    assert [(c["name"], c["verdict"], c["role"]) for c in alpha["checks"]] == [
+        ("gap small", "holds", "measurement"), ("step (3)", "does not hold", "supporting"),
+        ("2x2 table", "refuted by counterexample", "counterexample")]
+    assert data["claims"][1]["checks"] == []
+
+
+def test_checks_in_html(report: tuple[Path, dict[str, Path], list[ClaimResult]]) -> None:
+    _, paths, _ = report
+    html = paths["html"].read_text()
+    section = html.split('id="claim-alpha"', 1)[1].split("</section>", 1)[0]
+    assert "Checks that decide the verdict" in section
+    assert "Constructed counterexamples" in section and "refuted by counterexample" in section
+    assert section.index("Checks that decide") < section.index("Constructed counterexamples")
+    table = html.split('<table id="summary-table">', 1)[1].split("</table>", 1)[0]
+    assert "1/1 decisive hold, 1 supporting fail, 1 refuted by counterexample" in table
+    assert XSS not in html
 
 
 def test_summary_md(report: tuple[Path, dict[str, Path], list[ClaimResult]]) -> None:
     _, paths, results = report
     lines = paths["md"].read_text().splitlines()
-    header = lines.index("| Claim | Paper § | Verdict | Key number |")
+    header = lines.index("| Claim | Paper § | Verdict | Checks | Key number |")
     rows = lines[header + 2: header + 2 + len(results)]
     assert len(rows) == len(results)
     for row, r in zip(rows, results, strict=True):

@@ -1,4 +1,4 @@
-"""Tests for infoplane.training: the seeded loop and batched many-seed training."""
+"""Tests for infoplane.training: the seeded loop `fit`, its batched many-seed path, aliases."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from infoplane.models import BatchedMLP, mlp
-from infoplane.training import History, TrainConfig, train, train_batched
+from infoplane.training import History, TrainConfig, fit, train, train_batched
 
 
 def _data(n: int, d: int = 12, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -40,7 +40,7 @@ def _train_each(make_net: Callable[[int], nn.Module], sets: Sequence[tuple[Any, 
     singles, hists = [], []
     for s, (train_set, test_set) in enumerate(sets):
         net = make_net(s)
-        hists.append(train(net, train_set, test_set, dataclasses.replace(cfg, seed=cfg.seed + s),
+        hists.append(fit(net, train_set, test_set, dataclasses.replace(cfg, seed=cfg.seed + s),
                            progress=False))
         singles.append(net)
     return singles, hists
@@ -53,7 +53,7 @@ def test_batched_equals_one_by_one(optimizer: Any, batch_size: int | None) -> No
     cfg = TrainConfig(epochs=4, optimizer=optimizer, lr=0.05, batch_size=batch_size,
                       momentum=0.9 if optimizer == "sgd" else 0.0, weight_decay=1e-3, seed=7)
     bm = BatchedMLP(3, seed=2, dtype=torch.float64)
-    hb = train_batched(bm, train_set, test_set, cfg, progress=False)
+    hb = fit(bm, train_set, test_set, cfg, progress=False)
     assert hb.train_loss.shape == (3, 4)
     singles, hists = _train_each(lambda s: mlp(seed=2 + s, dtype=torch.float64),
                                  [(train_set, test_set)] * 3, cfg)
@@ -66,7 +66,7 @@ def test_batched_per_copy_data_equals_one_by_one() -> None:
     y = torch.stack([b for _, b in sets])
     cfg = TrainConfig(epochs=3, lr=0.02, batch_size=16)
     bm = BatchedMLP(2, dtype=torch.float64)
-    hb = train_batched(bm, (x, y), (x, y), cfg, progress=False)
+    hb = fit(bm, (x, y), (x, y), cfg, progress=False)
     singles, hists = _train_each(lambda s: mlp(seed=s, dtype=torch.float64),
                                  [(d, d) for d in sets], cfg)
     _assert_same(bm, hb, singles, hists)
@@ -76,17 +76,17 @@ def test_float32_batched_close_to_one_by_one() -> None:
     x, y = _data(64)
     cfg = TrainConfig(epochs=3, lr=0.01, batch_size=32)
     bm = BatchedMLP(2)
-    train_batched(bm, (x, y), None, cfg, progress=False)
+    fit(bm, (x, y), None, cfg, progress=False)
     net = mlp(seed=1)
-    train(net, (x, y), None, dataclasses.replace(cfg, seed=1), progress=False)
+    fit(net, (x, y), None, dataclasses.replace(cfg, seed=1), progress=False)
     torch.testing.assert_close(bm.member(1).fc6.weight, net.fc6.weight, rtol=1e-5, atol=1e-6)
 
 
 def test_train_learns_and_is_deterministic() -> None:
     x, y = _data(128)
     cfg = TrainConfig(epochs=40, lr=0.02, batch_size=32, seed=3)
-    h1 = train(mlp(dtype=torch.float64), (x, y), None, cfg, progress=False)
-    h2 = train(mlp(dtype=torch.float64), (x.numpy(), y.numpy()), None, cfg, progress=False)
+    h1 = fit(mlp(dtype=torch.float64), (x, y), None, cfg, progress=False)
+    h2 = fit(mlp(dtype=torch.float64), (x.numpy(), y.numpy()), None, cfg, progress=False)
     assert h1.test_loss is None and h1.test_accuracy is None
     assert h1.train_loss.shape == (40,) and h1.epochs == 40
     assert h1.train_loss[-1] < h1.train_loss[0]
@@ -105,16 +105,15 @@ def test_callback_mode_and_threads_restored() -> None:
         assert model is net and not model.training
         seen.append(epoch)
 
-    train(net, (x, y), None, TrainConfig(epochs=3), callback=cb, progress=False,
-          num_threads=1)
+    fit(net, (x, y), None, TrainConfig(epochs=3), callback=cb, progress=False, num_threads=1)
     assert seen == [1, 2, 3]
     assert not net.training
     assert torch.get_num_threads() == threads
 
     bm = BatchedMLP(2, dtype=torch.float64)
     epochs: list[int] = []
-    train_batched(bm, (x, y), None, TrainConfig(epochs=2),
-                  callback=lambda e, m: epochs.append(e), progress=False)
+    fit(bm, (x, y), None, TrainConfig(epochs=2), callback=lambda e, m: epochs.append(e),
+        progress=False)
     assert epochs == [1, 2] and bm.training
 
 
@@ -123,7 +122,7 @@ def test_history_member() -> None:
     assert h.member(1).train_accuracy.shape == (3,)
     with pytest.raises(ValueError, match=r"`s` must be an integer in \[0, 2\)"):
         h.member(2)
-    with pytest.raises(ValueError, match="`history` must be from train_batched"):
+    with pytest.raises(ValueError, match="`history` must be from a batched fit"):
         h.member(0).member(0)
 
 
@@ -137,6 +136,7 @@ def test_history_member() -> None:
         ({"momentum": 1.0}, r"`momentum` must be in \[0, 1\)"),
         ({"weight_decay": -1.0}, "`weight_decay` must be >= 0"),
         ({"seed": -2}, "`seed` must be an integer >= 0"),
+        ({"batches_per_epoch": 0}, "`batches_per_epoch` must be an integer >= 1"),
     ],
 )
 def test_config_errors(kwargs: dict, match: str) -> None:
@@ -149,22 +149,22 @@ def test_data_errors() -> None:
     net = mlp()
     cfg = TrainConfig(epochs=1)
     with pytest.raises(ValueError, match=r"`train\[0\]` must be an array of shape \(N, d\)"):
-        train(net, (x[0], y), None, cfg, progress=False)
+        fit(net, (x[0], y), None, cfg, progress=False)
     bad = x.clone()
     bad[0, 0] = float("nan")
     with pytest.raises(ValueError, match=r"`train\[0\]` must be finite"):
-        train(net, (bad, y), None, cfg, progress=False)
+        fit(net, (bad, y), None, cfg, progress=False)
     with pytest.raises(ValueError, match=r"`train\[1\]` must be labels of shape \(20,\)"):
-        train(net, (x, y[:5]), None, cfg, progress=False)
+        fit(net, (x, y[:5]), None, cfg, progress=False)
     with pytest.raises(ValueError, match=r"`test\[1\]` must be integer class labels"):
-        train(net, (x, y), (x, y + 0.5), cfg, progress=False)
+        fit(net, (x, y), (x, y + 0.5), cfg, progress=False)
     with pytest.raises(TypeError, match="`train` must be a pair"):
-        train(net, x, None, cfg, progress=False)  # type: ignore[arg-type]
+        fit(net, x, None, cfg, progress=False)  # type: ignore[arg-type]
     bm = BatchedMLP(2)
     with pytest.raises(ValueError, match=r"`train\[1\]` must be class labels >= 0, < 2"):
-        train_batched(bm, (x, y + 1), None, cfg, progress=False)
+        fit(bm, (x, y + 1), None, cfg, progress=False)
     with pytest.raises(ValueError, match=r"`train\[0\]` must be 12 features per sample"):
-        train_batched(bm, (x[:, :5], y), None, cfg, progress=False)
+        fit(bm, (x[:, :5], y), None, cfg, progress=False)
     with pytest.raises(TypeError, match="`model` must be a BatchedMLP"):
         train_batched(net, (x, y), None, cfg, progress=False)  # type: ignore[arg-type]
 
@@ -208,7 +208,7 @@ def test_batched_autograd_fallback_equals_one_by_one(activation: Any) -> None:
     x, y = _data(50)
     cfg = TrainConfig(epochs=2, lr=0.02, batch_size=16, seed=4)
     bm = BatchedMLP(2, (12, 6, 2), activation=activation, dtype=torch.float64, seed=3)
-    hb = train_batched(bm, (x, y), None, cfg, progress=False)
+    hb = fit(bm, (x, y), None, cfg, progress=False)
     singles, hists = _train_each(
         lambda s: mlp((12, 6, 2), activation=activation, seed=3 + s, dtype=torch.float64),
         [((x, y), None)] * 2, cfg)
@@ -226,10 +226,10 @@ def test_eval_schedule_and_logged_epochs() -> None:
     assert sparse.eval_schedule() == (0, 3, 5, 6, 7)
     assert dataclasses.replace(base, eval_every=None).eval_schedule() == (7,)
     full_b = BatchedMLP(2, dtype=torch.float64)
-    h_full = train_batched(full_b, (x, y), (x, y), base, progress=False)
+    h_full = fit(full_b, (x, y), (x, y), base, progress=False)
     np.testing.assert_array_equal(h_full.logged_epochs, np.arange(1, 8))
     sparse_b = BatchedMLP(2, dtype=torch.float64)
-    h = train_batched(sparse_b, (x, y), (x, y), sparse, progress=False)
+    h = fit(sparse_b, (x, y), (x, y), sparse, progress=False)
     assert h.train_loss.shape == (2, 5) and h.epochs == 5
     np.testing.assert_array_equal(h.logged_epochs, [0, 3, 5, 6, 7])
     np.testing.assert_allclose(h.train_loss[:, 1:], h_full.train_loss[:, [2, 4, 5, 6]],
@@ -237,7 +237,7 @@ def test_eval_schedule_and_logged_epochs() -> None:
     assert h.test_loss is not None and h.test_loss.shape == (2, 5)
     np.testing.assert_array_equal(h.member(1).logged_epochs, [0, 3, 5, 6, 7])
     net = mlp(seed=1, dtype=torch.float64)
-    h1 = train(net, (x, y), None, dataclasses.replace(sparse, seed=2), progress=False)
+    h1 = fit(net, (x, y), None, dataclasses.replace(sparse, seed=2), progress=False)
     np.testing.assert_array_equal(h1.logged_epochs, [0, 3, 5, 6, 7])
     np.testing.assert_allclose(h1.train_loss, h.member(1).train_loss, rtol=1e-10)
     with pytest.raises(ValueError, match=r"`eval_epochs` must be epochs in \[0, 7\]"):
@@ -251,9 +251,101 @@ def test_eval_schedule_and_logged_epochs() -> None:
 def test_trained_parameters_stay_usable() -> None:
     x, y = _data(40)
     bm = BatchedMLP(2, dtype=torch.float64)
-    train_batched(bm, (x, y), None, TrainConfig(epochs=2, batch_size=8), progress=False)
+    fit(bm, (x, y), None, TrainConfig(epochs=2, batch_size=8), progress=False)
     before = bm(x).detach().clone()
-    train_batched(bm, (x, y), None, TrainConfig(epochs=1, batch_size=8), progress=False)
+    fit(bm, (x, y), None, TrainConfig(epochs=1, batch_size=8), progress=False)
     assert not torch.equal(before, bm(x))  # a second run keeps training the same model
     state = {k: v.clone() for k, v in bm.state_dict().items()}
     assert state["weights.0"].shape == (2, 10, 12)
+
+
+# --------------------------------------------------------------------------- fit extensions
+
+
+def _manual_sgd(net: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float,
+                batches: list[torch.Tensor]) -> list[list[torch.Tensor]]:
+    """Plain SGD by hand, one step per index batch; the parameters after each step."""
+    out = []
+    for idx in batches:
+        net.zero_grad()
+        nn.functional.cross_entropy(net(x[idx]), y[idx]).backward()
+        with torch.no_grad():
+            for p in net.parameters():
+                assert p.grad is not None
+                p.sub_(lr * p.grad)
+        out.append([p.detach().clone() for p in net.parameters()])
+    return out
+
+
+def test_step_callback_sees_every_step_in_train_mode() -> None:
+    x, y = _data(50)
+    cfg = TrainConfig(epochs=3, optimizer="sgd", lr=0.1, batch_size=16, seed=5)
+    # the same steps by hand: per epoch a permutation from the seeded generator, batches of 16
+    gen = torch.Generator().manual_seed(5)
+    batches = [b for _ in range(3) for b in torch.randperm(50, generator=gen).split(16)]
+    want = _manual_sgd(mlp(seed=4, dtype=torch.float64), x, y, 0.1, batches)
+    net = mlp(seed=4, dtype=torch.float64).eval()
+    seen: list[int] = []
+
+    def on_step(step: int, model: nn.Module) -> None:
+        assert model is net and model.training
+        for p, q in zip(model.parameters(), want[step - 1], strict=True):
+            torch.testing.assert_close(p.detach(), q, rtol=1e-12, atol=1e-14)
+        seen.append(step)
+
+    fit(net, (x, y), None, cfg, step_callback=on_step, progress=False)
+    assert seen == list(range(1, 13)) and len(batches) == 12  # 4 batches (16+16+16+2) x 3
+    assert not net.training  # entry mode restored
+
+    bm = BatchedMLP(2, dtype=torch.float64)
+    steps: list[int] = []
+    fit(bm, (x, y), None, cfg, step_callback=lambda s, m: steps.append(s), progress=False)
+    assert steps == list(range(1, 13))
+
+
+def test_batches_per_epoch_takes_the_first_batches_of_each_permutation() -> None:
+    x, y = _data(40)
+    cfg = TrainConfig(epochs=6, optimizer="sgd", lr=0.2, batch_size=8, batches_per_epoch=1,
+                      seed=2, eval_every=None)
+    gen = torch.Generator().manual_seed(2)
+    batches = [torch.randperm(40, generator=gen)[:8] for _ in range(6)]
+    want = _manual_sgd(mlp(seed=0, dtype=torch.float64), x, y, 0.2, batches)[-1]
+    net = mlp(seed=0, dtype=torch.float64)
+    h = fit(net, (x, y), None, cfg, progress=False)
+    assert h.logged_epochs.tolist() == [6]
+    for p, q in zip(net.parameters(), want, strict=True):
+        torch.testing.assert_close(p.detach(), q, rtol=1e-12, atol=1e-14)
+    # the batched path cuts its epochs the same way (two batches per epoch here)
+    two = dataclasses.replace(cfg, batches_per_epoch=2)
+    bm = BatchedMLP(2, seed=0, dtype=torch.float64)
+    hb = fit(bm, (x, y), (x, y), two, progress=False)
+    singles, hists = _train_each(lambda s: mlp(seed=s, dtype=torch.float64),
+                                 [((x, y), (x, y))] * 2, two)
+    _assert_same(bm, hb, singles, hists)
+
+
+def test_fit_trains_image_models_and_checks_their_labels() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 1, 4, 4, generator=g)
+    y = (x[:, 0, :2].sum((1, 2)) > x[:, 0, 2:].sum((1, 2))).long()  # top half vs bottom half
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(64, 2))
+    h = fit(net, (x, y), (x, y), TrainConfig(epochs=60, lr=0.02), progress=False)
+    assert h.final_train_accuracy > 0.9 and h.train_loss[-1] < h.train_loss[0]
+    with pytest.raises(ValueError, match=r"`train\[1\]` must be labels of shape \(64,\)"):
+        fit(net, (x, y[:, None]), None, progress=False)
+
+
+def test_aliases_are_fit() -> None:
+    x, y = _data(40)
+    cfg = TrainConfig(epochs=3, lr=0.02, batch_size=16, seed=1)
+    a, b = mlp(seed=3, dtype=torch.float64), mlp(seed=3, dtype=torch.float64)
+    np.testing.assert_array_equal(train(a, (x, y), None, cfg, progress=False).train_loss,
+                                  fit(b, (x, y), None, cfg, progress=False).train_loss)
+    ba, bb = BatchedMLP(2, dtype=torch.float64), BatchedMLP(2, dtype=torch.float64)
+    np.testing.assert_array_equal(
+        train_batched(ba, (x, y), None, cfg, progress=False).train_loss,
+        fit(bb, (x, y), None, cfg, progress=False).train_loss)
+    with pytest.raises(TypeError, match=r"`model` must be a torch\.nn\.Module"):
+        fit("net", (x, y), None, cfg, progress=False)  # type: ignore[arg-type]

@@ -172,7 +172,7 @@ def capacity_cmd(ctx: click.Context, data: str | None, key: str | None, kind: st
         click.echo(to_json(report.to_dict()) if as_json else str(report))
         return
     ws = _parse_widths(widths or "")
-    values = capacity.mmi(eig, ws, budget=budgets, noise_var=noise_var, unit=unit)  # type: ignore[arg-type]
+    values = capacity.mmi(eig, ws, budget=budgets, noise_var=noise_var, unit=unit)  # type: ignore[call-overload]
     rho = capacity.breakpoints(eig, ws, noise_var)
     actives = [capacity.water_filling(eig, ws, float(f), noise_var).n_active for f in budgets]
     result = {

@@ -1,7 +1,7 @@
 """The information-plane experiments of Shwartz-Ziv & Tishby (2017) and Saxe et al. (2018).
 
 :func:`run_experiment` trains ``S`` seeds of a small network at once
-(:class:`~infoplane.models.BatchedMLP` + :func:`~infoplane.training.train_batched`), records
+(:class:`~infoplane.models.BatchedMLP` + :func:`~infoplane.training.fit`), records
 every layer on the probe inputs at scheduled epochs into one :class:`~infoplane.store.RunStore`
 per seed, computes the information plane per seed with one or more estimators, aggregates over
 seeds, and writes figures and a ``summary.json`` with a *measured* compression statistic.
@@ -78,7 +78,7 @@ from infoplane.models import TISHBY_WIDTHS, BatchedMLP
 from infoplane.plane import InfoPlane
 from infoplane.schedules import Schedule, explicit, log2
 from infoplane.store import RunStore
-from infoplane.training import TrainConfig, train_batched
+from infoplane.training import TrainConfig, fit
 
 __all__ = ["EXPERIMENTS", "ExperimentResult", "compression_statistic", "run_experiment"]
 
@@ -337,8 +337,7 @@ def _train(s: _Settings, sched: Schedule, todo: list[int], run_dirs: list[Path],
     cfg = TrainConfig(epochs=s.epochs, optimizer=s.optimizer,  # type: ignore[arg-type]
                       lr=s.lr, batch_size=s.batch_size, seed=s.seed,
                       eval_every=None)  # accuracy is measured at the recorded epochs
-    train_batched(model, (tr.x, tr.y), config=cfg, callback=record, progress=progress,
-                  num_threads=1)
+    fit(model, (tr.x, tr.y), config=cfg, callback=record, progress=progress, num_threads=1)
 
 
 def _plane(store: RunStore, key: str, steps: np.ndarray | None) -> InfoPlane:

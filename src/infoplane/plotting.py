@@ -9,6 +9,7 @@ import numpy as np
 
 from infoplane._typing import Unit
 from infoplane._validation import unit_factor
+from infoplane.capacity.demo import figure1_spectra  # data; re-exported for old callers
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -90,12 +91,6 @@ def figure1(*, n0: int = 100, n1: int = 50, noise_var: float = 1.0, unit: Unit =
                   title=f"{name}  (N0={n0}, N1={n1}, σ²={noise_var:g})")
     fig.suptitle("MMI paper, Figure 1: MMI(F) of one fully connected layer")
     return fig
-
-
-def figure1_spectra(n0: int = 100) -> dict[str, np.ndarray]:
-    """The two spectra of Figure 1, by name."""
-    i = np.arange(1, n0 + 1, dtype=np.float64)
-    return {"exponential": np.exp(-0.1 * (i - 1)), "harmonic": 1.0 / i}
 
 
 # ------------------------------------------------------------------------ information plane

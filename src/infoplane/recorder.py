@@ -2,14 +2,14 @@
 
 :class:`Recorder` is a context manager over a model. On a scheduled step it puts the model in
 eval mode, runs the probe inputs through it in chunks under :func:`torch.inference_mode`, captures
-the chosen layers' outputs with forward hooks, restores every module's previous training flag,
+the chosen layers' outputs with forward hooks (:func:`infoplane._torch.capture`), restores every
+module's previous training flag,
 checks the activations are finite, and appends the step to a :class:`~infoplane.store.RunStore`.
 
 Design notes
 ------------
-* Hooks exist only *inside* :meth:`Recorder.record` on a scheduled step and are removed in a
-  ``finally`` block; off-schedule steps cost one set lookup, and ``__exit__`` removes anything
-  left even when the ``with`` body raises.
+* Hooks exist only *inside* :meth:`Recorder.record` on a scheduled step and are removed when
+  its forward passes end, also when they raise; off-schedule steps cost one set lookup.
 * Resume: opening an existing run directory continues it; :meth:`Recorder.record` of a step the
   run already holds is skipped (returns ``False``), so re-running a training script after a crash
   neither duplicates nor loses steps (the step in flight at the crash is recorded again).
@@ -34,6 +34,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from infoplane._torch import capture
 from infoplane._validation import as_int, choice, fail
 from infoplane.schedules import Schedule, every
 from infoplane.store import RunStore, StoreDType
@@ -205,10 +206,8 @@ class Recorder:
         self._schedule_arg = schedule
         self.schedule: Schedule = schedule if schedule is not None else every(1)
         self._store: RunStore | None = None
-        self._handles: list[torch.utils.hooks.RemovableHandle] = []
         self._grad_step: int | None = None
         self._grad_acc: dict[str, list[Any]] = {}
-        self._offset = 0
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -263,12 +262,11 @@ class Recorder:
         self._store = store
 
     def close(self) -> None:
-        """Remove any hooks (called by ``__exit__``, also after an error)."""
-        self._remove_hooks()
+        """End the recording session (called by ``__exit__``, also after an error).
 
-    def _remove_hooks(self) -> None:
-        while self._handles:
-            self._handles.pop().remove()
+        No hook outlives a :meth:`record` call, so there is nothing to release; the run on
+        disk stays readable and can be resumed.
+        """
 
     # ------------------------------------------------------------------ forward passes
     def _inputs_numpy(self) -> np.ndarray[Any, Any]:
@@ -292,37 +290,21 @@ class Recorder:
         return p.device if p is not None else torch.device("cpu")
 
     def _run(self, n: int, sink: Callable[[str, int, torch.Tensor], None]) -> None:
-        """Forward the first ``n`` probe inputs in chunks in eval mode, restoring modes after."""
-        modes = [(m, m.training) for m in self.model.modules()]
+        """Forward the first ``n`` probe inputs in chunks (eval, inference mode), restoring modes.
+
+        Each hooked layer's output of each chunk goes to ``sink(name, offset, tensor)`` as it
+        is produced (see :func:`infoplane._torch.capture`).
+        """
         device = self._device()
-        try:
-            for name, module in self.layers.items():
-                self._handles.append(module.register_forward_hook(self._make_hook(name, sink)))
-            self.model.eval()
-            with torch.inference_mode():
-                for start in range(0, n, self.chunk_size):
-                    self._offset = start
-                    self.model(self._chunk(start, min(start + self.chunk_size, n), device))
-        finally:
-            self._remove_hooks()
-            for m, mode in modes:
-                m.training = mode
+        offset = 0
 
-    def _make_hook(
-        self, name: str, sink: Callable[[str, int, torch.Tensor], None]
-    ) -> Callable[[nn.Module, Any, Any], None]:
-        def hook(module: nn.Module, args: Any, output: Any) -> None:
-            out = output
-            while isinstance(out, tuple | list):
-                out = out[0]
-            if not isinstance(out, torch.Tensor):
-                raise TypeError(
-                    f"`layers` must select modules returning tensors, got "
-                    f"{type(output).__name__} from {name!r}."
-                )
-            sink(name, self._offset, out)
+        def forward(name: str, out: torch.Tensor) -> None:
+            sink(name, offset, out)
 
-        return hook
+        with capture(self.model, self.layers, on_output=forward), torch.inference_mode():
+            for start in range(0, n, self.chunk_size):
+                offset = start
+                self.model(self._chunk(start, min(start + self.chunk_size, n), device))
 
     def _probe_shapes(self) -> dict[str, tuple[int, ...]]:
         feats: dict[str, tuple[int, ...]] = {}

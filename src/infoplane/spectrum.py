@@ -63,7 +63,7 @@ from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
-from infoplane._typing import FloatArray
+from infoplane._typing import ArrayLike, FloatArray
 from infoplane._validation import as_int, fail
 
 Shrinkage: TypeAlias = Literal["auto", "none", "ledoit_wolf"] | float
@@ -102,8 +102,8 @@ _KRYLOV_BLOCKS = 8         # expected Krylov depth (blocks of k + o) for a decay
 # --------------------------------------------------------------------------- public function
 
 
-def spectrum(data_or_covariance: Any, *, shrinkage: Shrinkage = "auto", top: int | None = None,
-             kind: Kind = "auto") -> FloatArray:
+def spectrum(data_or_covariance: ArrayLike, *, shrinkage: Shrinkage = "auto",
+             top: int | None = None, kind: Kind = "auto") -> FloatArray:
     """Eigenvalues of a covariance, from samples or from the matrix, largest first.
 
     Parameters

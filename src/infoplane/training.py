@@ -1,11 +1,11 @@
-"""A small, seeded training loop for classifiers, and the same loop for many seeds at once.
+"""The package's one training loop: seeded, for classifiers, and for many seeds at once.
 
-:func:`train` trains any :class:`torch.nn.Module` that maps ``(N, d)`` inputs to ``(N, C)``
+:func:`fit` trains any :class:`torch.nn.Module` that maps ``(N, ...)`` inputs to ``(N, C)``
 logits with cross-entropy, SGD or Adam, mini-batch or full batch, and logs the loss and accuracy
-on the training (and optionally test) set after every epoch. :func:`train_batched` trains the
-``S`` copies of a :class:`~infoplane.models.BatchedMLP` in one loop, so that copy ``s`` follows
-exactly the trajectory (to floating-point rounding) that
-``train(mlp(..., seed=seed + s), ..., TrainConfig(..., seed=seed + s))`` would follow:
+on the training (and optionally test) set after every epoch. Given a
+:class:`~infoplane.models.BatchedMLP` it takes the batched fast path: the ``S`` copies train in
+one loop, so that copy ``s`` follows exactly the trajectory (to floating-point rounding) that
+``fit(mlp(..., seed=seed + s), ..., TrainConfig(..., seed=seed + s))`` would follow:
 
 * the loss is the *sum* over copies of each copy's mean cross-entropy, so each copy's gradient
   is its own (the copies share no parameters);
@@ -15,7 +15,7 @@ exactly the trajectory (to floating-point rounding) that
 * copy ``s`` draws its mini-batch order from its own generator seeded ``seed + s``, exactly as
   the standalone run would, and the ``S`` batches are gathered into one ``(S, B, d)`` tensor.
 
-For speed, :func:`train_batched` keeps all parameters in one flat buffer (the model's parameters
+For speed, the batched path keeps all parameters in one flat buffer (the model's parameters
 become views of it, so the optimiser steps one tensor), lays each epoch's batches out with the
 samples last, and, for tanh/sigmoid/relu/linear hidden layers with logits out, computes the
 gradient in closed form with a few bmm calls instead of autograd (other activations use
@@ -24,6 +24,11 @@ and ``TrainConfig.eval_epochs`` thin that out (a full evaluation costs more than
 
 The callback ``callback(epoch, model)`` runs after each epoch (``epoch`` counts finished epochs
 from 1); an information-plane recorder hooks in there (record epoch 0 before calling).
+``step_callback(step, model)`` runs after every optimiser step (``step`` counts steps from 1),
+for recorders on a schedule over mini-batches.
+
+:func:`train` and :func:`train_batched` are thin aliases of :func:`fit` kept for existing
+scripts (:func:`train_batched` only adds the check that the model is a ``BatchedMLP``).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail
 from infoplane.models import BatchedMLP
 
-__all__ = ["History", "TrainConfig", "train", "train_batched"]
+__all__ = ["History", "TrainConfig", "fit", "train", "train_batched"]
 
 Optimizer = Literal["adam", "sgd"]
 Data = tuple[Any, Any]
@@ -52,7 +57,7 @@ Data = tuple[Any, Any]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters of :func:`train` and :func:`train_batched`.
+    """Hyper-parameters of :func:`fit`.
 
     Parameters
     ----------
@@ -81,6 +86,11 @@ class TrainConfig:
         Further epochs (in ``[0, epochs]``) to measure, e.g. a recorder's schedule; ``0`` means
         before the first step. Stored as a sorted tuple. :attr:`History.logged_epochs` lists
         the epochs that were measured.
+    batches_per_epoch : int or None
+        Optimiser steps per epoch (>= 1): each epoch draws a fresh permutation and uses only its
+        first ``batches_per_epoch`` mini-batches. ``None`` (default): every mini-batch, one full
+        pass. ``batches_per_epoch=1`` makes each "epoch" one SGD step on ``batch_size`` samples
+        drawn without replacement. Full-batch training has one batch per epoch anyway.
 
     Examples
     --------
@@ -100,6 +110,7 @@ class TrainConfig:
     seed: int = 0
     eval_every: int | None = 1
     eval_epochs: Sequence[int] | None = None
+    batches_per_epoch: int | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -126,6 +137,8 @@ class TrainConfig:
             if epochs and epochs[-1] > self.epochs:
                 raise fail("eval_epochs", f"epochs in [0, {self.epochs}]", epochs[-1])
             set_(self, "eval_epochs", epochs)
+        if self.batches_per_epoch is not None:
+            set_(self, "batches_per_epoch", as_int("batches_per_epoch", self.batches_per_epoch))
 
     def eval_schedule(self) -> tuple[int, ...]:
         """The epochs after which loss and accuracy are measured, sorted (always ``epochs``)."""
@@ -144,7 +157,8 @@ class History:
     before training). By default every epoch is logged and ``logged_epochs`` is ``1..epochs``,
     so entry ``[..., e]`` belongs to epoch ``e + 1``; :attr:`TrainConfig.eval_every` and
     :attr:`TrainConfig.eval_epochs` thin the schedule out. Arrays have shape ``(E,)`` from
-    :func:`train` and ``(S, E)`` from :func:`train_batched` (``E`` logged epochs); the test
+    :func:`fit` of a module and ``(S, E)`` from :func:`fit` of a ``BatchedMLP`` (``E`` logged
+    epochs); the test
     arrays are ``None`` when no test set was given.
 
     Examples
@@ -191,7 +205,7 @@ class History:
         (2,)
         """
         if self.train_loss.ndim != 2:
-            raise fail("history", "from train_batched (2-D arrays)", self.train_loss.shape)
+            raise fail("history", "from a batched fit (2-D arrays)", self.train_loss.shape)
         idx = as_int("s", s, min_value=0)
         if idx >= self.train_loss.shape[0]:
             raise fail("s", f"an integer in [0, {self.train_loss.shape[0]})", s)
@@ -225,23 +239,30 @@ def _param_dtype(model: nn.Module) -> torch.dtype:
 
 def _as_data(name: str, data: Any, dtype: torch.dtype, *, n_models: int | None = None,
              n_classes: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Validate ``(x, y)``: x ``(N, d)`` or ``(S, N, d)``, integer labels ``(N,)``/``(S, N)``."""
+    """Validate ``(x, y)``: integer labels ``(N,)`` (or ``(S, N)``) for inputs ``x``.
+
+    Single models (``n_models`` None) take ``x`` of shape ``(N, ...)`` (e.g. images); batched
+    ones ``(N, d)`` or ``(S, N, d)``.
+    """
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise TypeError(f"`{name}` must be a pair (x, y), got {type(data).__name__}.")
     x = torch.as_tensor(np.asarray(data[0]) if not isinstance(data[0], torch.Tensor)
                         else data[0]).to(dtype)
     y_raw = data[1] if isinstance(data[1], torch.Tensor) else torch.as_tensor(np.asarray(data[1]))
-    shared = x.ndim == 2
-    per_model = n_models is not None and x.ndim == 3 and x.shape[0] == n_models
-    if not (shared or per_model):
-        want = "(N, d)" if n_models is None else f"(N, d) or ({n_models}, N, d)"
+    if n_models is None:
+        ok, lead = x.ndim >= 2, 1
+        want = "(N, d) or (N, d1, d2, ...)"
+    else:
+        ok = x.ndim == 2 or (x.ndim == 3 and x.shape[0] == n_models)
+        lead, want = x.ndim - 1, f"(N, d) or ({n_models}, N, d)"
+    if not ok:
         raise fail(f"{name}[0]", f"an array of shape {want}", tuple(x.shape))
-    if x.shape[-2] == 0:
+    if x.shape[lead - 1] == 0:
         raise fail(f"{name}[0]", "non-empty", tuple(x.shape))
     if not bool(torch.isfinite(x).all()):
         raise fail(f"{name}[0]", "finite (no NaN or inf)", "array with NaN/inf")
-    if y_raw.shape != x.shape[:-1]:
-        raise fail(f"{name}[1]", f"labels of shape {tuple(x.shape[:-1])}", tuple(y_raw.shape))
+    if y_raw.shape != x.shape[:lead]:
+        raise fail(f"{name}[1]", f"labels of shape {tuple(x.shape[:lead])}", tuple(y_raw.shape))
     if y_raw.is_floating_point():
         if not bool(torch.isfinite(y_raw).all()) or not bool((y_raw == y_raw.round()).all()):
             raise fail(f"{name}[1]", "integer class labels", "non-integral values")
@@ -305,7 +326,7 @@ def _config(config: TrainConfig | None) -> TrainConfig:
 def _fit(model: Any, cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor],
          test: tuple[torch.Tensor, torch.Tensor] | None, run_epoch: Callable[[], None],
          callback: Callable[[int, Any], None] | None, progress: bool, desc: str) -> History:
-    """The epoch loop shared by :func:`train` and :func:`train_batched`.
+    """The epoch loop of :func:`fit` (both paths).
 
     Evaluates epoch 0 and the scheduled epochs, runs ``run_epoch()`` (one pass of optimiser
     steps) in train mode, restores the entry mode before each callback and on exit.
@@ -422,57 +443,13 @@ def _autograd_grad(model: BatchedMLP, xt: torch.Tensor, yt: torch.Tensor,
         g.copy_(dp)
 
 
-# ----------------------------------------------------------------------------- public
-def train(model: nn.Module, train: Data, test: Data | None = None,
-          config: TrainConfig | None = None, *,
-          callback: Callable[[int, nn.Module], None] | None = None, progress: bool = True,
-          num_threads: int | None = None) -> History:
-    """Train a classifier with cross-entropy on its logits; log loss and accuracy each epoch.
+StepCallback = Callable[[int, Any], None]
 
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Maps ``(B, d)`` inputs to ``(B, C)`` logits (e.g. :func:`infoplane.models.mlp`);
-        trained in place.
-    train : tuple (x, y)
-        Inputs ``(N, d)`` (cast to the model's parameter dtype) and integer labels ``(N,)``;
-        NumPy arrays or tensors.
-    test : tuple (x, y) or None
-        Optional held-out set, evaluated after every epoch.
-    config : TrainConfig or None
-        Hyper-parameters (``TrainConfig()`` when ``None``). Each epoch draws a permutation of
-        the training set from ``torch.Generator().manual_seed(config.seed)`` and takes
-        consecutive mini-batches of it; full batch uses the data in order and draws nothing.
-    callback : callable or None
-        ``callback(epoch, model)`` after each epoch, ``epoch = 1..epochs``, model in the mode
-        it had on entry.
-    progress : bool
-        Show a tqdm bar (only when stderr is a terminal).
-    num_threads : int or None
-        Intra-op torch threads during training (restored afterwards); ``None`` leaves the
-        setting alone. Small networks often run fastest with 1.
 
-    Returns
-    -------
-    History
-        Arrays of shape ``(epochs,)``, measured in eval mode after each epoch.
-
-    Raises
-    ------
-    ValueError, TypeError
-        For malformed data (wrong shapes, NaN/inf inputs, negative or non-integral labels) or a
-        model without parameters.
-
-    Examples
-    --------
-    >>> from infoplane.models import mlp
-    >>> g = torch.Generator().manual_seed(0)
-    >>> x = torch.randn(64, 4, generator=g); y = (x[:, 0] > 0).long()
-    >>> h = train(mlp((4, 8, 2)), (x, y), config=TrainConfig(epochs=30, lr=0.05), progress=False)
-    >>> h.train_loss.shape, bool(h.train_loss[-1] < h.train_loss[0])
-    ((30,), True)
-    """
-    cfg = _config(config)
+def _train_module(model: nn.Module, cfg: TrainConfig, train: Data, test: Data | None,
+                  callback: Callable[[int, Any], None] | None,
+                  step_callback: StepCallback | None, progress: bool) -> History:
+    """The path of :func:`fit` for a single module: autograd, torch optimiser."""
     dtype = _param_dtype(model)
     x, y = _as_data("train", train, dtype)
     xt_yt = None if test is None else _as_data("test", test, dtype)
@@ -480,68 +457,30 @@ def train(model: nn.Module, train: Data, test: Data | None = None,
     bs = cfg.batch_size
     full = bs is None or bs >= n
     gen = torch.Generator().manual_seed(cfg.seed)
-    with _threads(num_threads):
-        opt = _optimizer(model.parameters(), cfg)
+    opt = _optimizer(model.parameters(), cfg)
+    steps = 0
 
-        def run_epoch() -> None:
-            batches: Any = [None] if full else torch.randperm(n, generator=gen).split(bs)
-            for idx in batches:
-                xb, yb = (x, y) if idx is None else (x[idx], y[idx])
-                opt.zero_grad(set_to_none=True)
-                F.cross_entropy(model(xb), yb).backward()
-                opt.step()
+    def run_epoch() -> None:
+        nonlocal steps
+        batches: Any = [None] if full else torch.randperm(n, generator=gen).split(bs)
+        if cfg.batches_per_epoch is not None:
+            batches = batches[:cfg.batches_per_epoch]
+        for idx in batches:
+            xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+            steps += 1
+            if step_callback is not None:
+                step_callback(steps, model)
 
-        return _fit(model, cfg, (x, y), xt_yt, run_epoch, callback, progress, "train")
+    return _fit(model, cfg, (x, y), xt_yt, run_epoch, callback, progress, "train")
 
 
-def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
-                  config: TrainConfig | None = None, *,
-                  callback: Callable[[int, BatchedMLP], None] | None = None,
-                  progress: bool = True, num_threads: int | None = None) -> History:
-    """Train all ``S`` copies of a :class:`~infoplane.models.BatchedMLP` in one loop.
-
-    Copy ``s`` ends (to floating-point rounding) where
-    ``train(model.member(s), train, test, replace(config, seed=config.seed + s))`` would end
-    from the same start, e.g. ``mlp(..., seed=model.seed + s)``: the loss is the sum over
-    copies of each copy's mean cross-entropy, the optimiser acts element-wise on the stacked
-    parameters, and copy ``s`` draws its mini-batch order from its own generator seeded
-    ``config.seed + s``.
-
-    Parameters
-    ----------
-    model : BatchedMLP
-        Trained in place.
-    train : tuple (x, y)
-        ``x`` of shape ``(N, d)`` shared by all copies with labels ``(N,)``, or per-copy data
-        ``(S, N, d)`` with labels ``(S, N)`` (e.g. a different split per seed).
-    test : tuple (x, y) or None
-        Optional held-out set, same layouts.
-    config : TrainConfig or None
-        As in :func:`train`; ``config.seed`` is the seed of copy 0.
-    callback : callable or None
-        ``callback(epoch, model)`` after each epoch with the batched model; use
-        :meth:`BatchedMLP.forward_layers` to record all copies at once.
-    progress, num_threads
-        As in :func:`train`.
-
-    Returns
-    -------
-    History
-        Arrays of shape ``(S, epochs)``; :meth:`History.member` gives one copy's history.
-
-    Examples
-    --------
-    >>> from infoplane.models import BatchedMLP
-    >>> g = torch.Generator().manual_seed(0)
-    >>> x = torch.randn(64, 4, generator=g); y = (x[:, 0] > 0).long()
-    >>> net = BatchedMLP(3, (4, 8, 2))
-    >>> cfg = TrainConfig(epochs=5, lr=0.05, batch_size=16)
-    >>> train_batched(net, (x, y), config=cfg, progress=False).train_loss.shape
-    (3, 5)
-    """
-    if not isinstance(model, BatchedMLP):
-        raise TypeError(f"`model` must be a BatchedMLP, got {type(model).__name__}.")
-    cfg = _config(config)
+def _train_batched(model: BatchedMLP, cfg: TrainConfig, train: Data, test: Data | None,
+                   callback: Callable[[int, Any], None] | None,
+                   step_callback: StepCallback | None, progress: bool) -> History:
+    """The path of :func:`fit` for a :class:`BatchedMLP`: flat buffers, closed-form gradient."""
     s_models, n_classes = model.n_models, model.widths[-1]
     dtype = _param_dtype(model)
     x, y = _as_data("train", train, dtype, n_models=s_models, n_classes=n_classes)
@@ -551,33 +490,161 @@ def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
                                                n_classes=n_classes)
     n = x.shape[-2]
     bs = n if cfg.batch_size is None else min(cfg.batch_size, n)
+    stop = n if cfg.batches_per_epoch is None else min(n, cfg.batches_per_epoch * bs)
     gens = [torch.Generator().manual_seed(cfg.seed + s) for s in range(s_models)]
     manual = _manual_ok(model)
+    # one flat buffer for all parameters (the model's parameters become views of it) and
+    # one for their gradients: the optimiser then makes a handful of calls per step
+    flat, grads = _flatten(model)
+    opt = _optimizer([flat], cfg)
+    # inputs and one-hot labels stacked, samples last ((S,) d + C, N): one gather per
+    # epoch fetches both, and the layers run as W @ h (see _manual_grad)
+    xy_t = torch.cat([x, F.one_hot(y, n_classes).to(dtype)], dim=-1).transpose(-1, -2)
+    xy_t = xy_t.contiguous()
+    steps = 0
+
+    def run_epoch() -> None:
+        nonlocal steps
+        if bs == n:  # full batch: the data in order, nothing drawn
+            data = xy_t.expand(s_models, *xy_t.shape[-2:])
+        else:  # each copy's permutation from its own generator, as for a single module
+            perms = torch.stack([torch.randperm(n, generator=g) for g in gens])
+            data = torch.gather(xy_t.expand(s_models, *xy_t.shape[-2:]), 2,
+                                perms.unsqueeze(1).expand(-1, xy_t.shape[-2], -1))
+        for start in range(0, stop, bs):
+            chunk = data[:, :, start:start + bs]  # (S, d + C, b)
+            xb, yb = chunk[:, :-n_classes], chunk[:, -n_classes:]
+            if manual:
+                _manual_grad(model, xb, yb, grads)
+            else:
+                _autograd_grad(model, xb, yb, grads)
+            opt.step()
+            steps += 1
+            if step_callback is not None:
+                step_callback(steps, model)
+
+    return _fit(model, cfg, (x, y), xt_yt, run_epoch, callback, progress,
+                f"train x{s_models}")
+
+
+# ----------------------------------------------------------------------------- public
+def fit(model: nn.Module, train: Data, test: Data | None = None,
+        config: TrainConfig | None = None, *,
+        callback: Callable[[int, Any], None] | None = None,
+        step_callback: StepCallback | None = None, progress: bool = True,
+        num_threads: int | None = None) -> History:
+    """Train a classifier with cross-entropy on its logits; log loss and accuracy per epoch.
+
+    The package's one training loop. A :class:`~infoplane.models.BatchedMLP` takes the batched
+    fast path: its ``S`` copies train together, copy ``s`` ending (to floating-point rounding)
+    where ``fit(model.member(s), train, test, replace(config, seed=config.seed + s))`` would
+    end from the same start, e.g. ``mlp(..., seed=model.seed + s)`` — the loss is the sum over
+    copies of each copy's mean cross-entropy, the optimiser acts element-wise on the stacked
+    parameters, and copy ``s`` draws its mini-batch order from its own generator seeded
+    ``config.seed + s``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(B, ...)`` inputs to ``(B, C)`` logits (e.g. :func:`infoplane.models.mlp`, a
+        CNN), or a :class:`~infoplane.models.BatchedMLP`; trained in place.
+    train : tuple (x, y)
+        Inputs ``(N, ...)`` (cast to the model's parameter dtype) and integer labels ``(N,)``;
+        NumPy arrays or tensors. A ``BatchedMLP`` takes ``(N, d)`` shared by all copies or
+        per-copy data ``(S, N, d)`` with labels ``(S, N)`` (e.g. a different split per seed).
+    test : tuple (x, y) or None
+        Optional held-out set (same layouts), evaluated with the training set.
+    config : TrainConfig or None
+        Hyper-parameters (``TrainConfig()`` when ``None``). Each epoch draws a permutation of
+        the training set from ``torch.Generator().manual_seed(config.seed)`` and takes
+        consecutive mini-batches of it; full batch uses the data in order and draws nothing.
+    callback : callable or None
+        ``callback(epoch, model)`` after each epoch, ``epoch = 1..epochs``, model in the mode
+        it had on entry. For a ``BatchedMLP`` use :meth:`BatchedMLP.forward_layers` to record
+        all copies at once.
+    step_callback : callable or None
+        ``step_callback(step, model)`` after every optimiser step, ``step = 1, 2, ...`` over
+        the whole run, model in training mode (a callback that evaluates must restore the
+        modes, e.g. with :func:`infoplane._torch.capture`).
+    progress : bool
+        Show a tqdm bar (only when stderr is a terminal).
+    num_threads : int or None
+        Intra-op torch threads during training (restored afterwards); ``None`` leaves the
+        setting alone. Small networks often run fastest with 1.
+
+    Returns
+    -------
+    History
+        Measured in eval mode at the scheduled epochs; arrays ``(E,)``, or ``(S, E)`` for a
+        ``BatchedMLP`` (:meth:`History.member` gives one copy's history).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For malformed data (wrong shapes, NaN/inf inputs, negative or non-integral labels) or a
+        model without parameters.
+
+    Examples
+    --------
+    >>> from infoplane.models import BatchedMLP, mlp
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(64, 4, generator=g); y = (x[:, 0] > 0).long()
+    >>> h = fit(mlp((4, 8, 2)), (x, y), config=TrainConfig(epochs=30, lr=0.05), progress=False)
+    >>> h.train_loss.shape, bool(h.train_loss[-1] < h.train_loss[0])
+    ((30,), True)
+    >>> cfg = TrainConfig(epochs=5, lr=0.05, batch_size=16)
+    >>> fit(BatchedMLP(3, (4, 8, 2)), (x, y), config=cfg, progress=False).train_loss.shape
+    (3, 5)
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}.")
+    cfg = _config(config)
     with _threads(num_threads):
-        # one flat buffer for all parameters (the model's parameters become views of it) and
-        # one for their gradients: the optimiser then makes a handful of calls per step
-        flat, grads = _flatten(model)
-        opt = _optimizer([flat], cfg)
-        # inputs and one-hot labels stacked, samples last ((S,) d + C, N): one gather per
-        # epoch fetches both, and the layers run as W @ h (see _manual_grad)
-        xy_t = torch.cat([x, F.one_hot(y, n_classes).to(dtype)], dim=-1).transpose(-1, -2)
-        xy_t = xy_t.contiguous()
+        if isinstance(model, BatchedMLP):
+            return _train_batched(model, cfg, train, test, callback, step_callback, progress)
+        return _train_module(model, cfg, train, test, callback, step_callback, progress)
 
-        def run_epoch() -> None:
-            if bs == n:  # full batch: the data in order, nothing drawn
-                data = xy_t.expand(s_models, *xy_t.shape[-2:])
-            else:  # each copy's permutation from its own generator, as in `train`
-                perms = torch.stack([torch.randperm(n, generator=g) for g in gens])
-                data = torch.gather(xy_t.expand(s_models, *xy_t.shape[-2:]), 2,
-                                    perms.unsqueeze(1).expand(-1, xy_t.shape[-2], -1))
-            for start in range(0, n, bs):
-                chunk = data[:, :, start:start + bs]  # (S, d + C, b)
-                xb, yb = chunk[:, :-n_classes], chunk[:, -n_classes:]
-                if manual:
-                    _manual_grad(model, xb, yb, grads)
-                else:
-                    _autograd_grad(model, xb, yb, grads)
-                opt.step()
 
-        return _fit(model, cfg, (x, y), xt_yt, run_epoch, callback, progress,
-                    f"train x{s_models}")
+def train(model: nn.Module, train: Data, test: Data | None = None,
+          config: TrainConfig | None = None, *,
+          callback: Callable[[int, nn.Module], None] | None = None, progress: bool = True,
+          num_threads: int | None = None) -> History:
+    """Alias of :func:`fit` (kept for existing scripts); see :func:`fit` for the parameters.
+
+    Examples
+    --------
+    >>> from infoplane.models import mlp
+    >>> x = torch.randn(16, 4, generator=torch.Generator().manual_seed(0))
+    >>> train(mlp((4, 3, 2)), (x, (x[:, 0] > 0).long()), config=TrainConfig(epochs=2),
+    ...       progress=False).epochs
+    2
+    """
+    return fit(model, train, test, config, callback=callback, progress=progress,
+               num_threads=num_threads)
+
+
+def train_batched(model: BatchedMLP, train: Data, test: Data | None = None,
+                  config: TrainConfig | None = None, *,
+                  callback: Callable[[int, BatchedMLP], None] | None = None,
+                  progress: bool = True, num_threads: int | None = None) -> History:
+    """:func:`fit` of a :class:`~infoplane.models.BatchedMLP` (kept for existing scripts).
+
+    The same as :func:`fit`, plus a check that `model` is a ``BatchedMLP``.
+
+    Raises
+    ------
+    TypeError
+        If `model` is not a ``BatchedMLP``.
+
+    Examples
+    --------
+    >>> from infoplane.models import BatchedMLP
+    >>> x = torch.randn(16, 4, generator=torch.Generator().manual_seed(0))
+    >>> train_batched(BatchedMLP(2, (4, 3, 2)), (x, (x[:, 0] > 0).long()),
+    ...               config=TrainConfig(epochs=2), progress=False).train_loss.shape
+    (2, 2)
+    """
+    if not isinstance(model, BatchedMLP):
+        raise TypeError(f"`model` must be a BatchedMLP, got {type(model).__name__}.")
+    return fit(model, train, test, config, callback=callback, progress=progress,
+               num_threads=num_threads)

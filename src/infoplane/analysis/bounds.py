@@ -401,7 +401,7 @@ def _checkpoints(quick: bool, seed: int) -> tuple[list[int], list[FloatArray], F
 
     from infoplane.datasets import twelve_bit
     from infoplane.models import mlp
-    from infoplane.training import TrainConfig, train
+    from infoplane.training import TrainConfig, fit
 
     ds = twelve_bit()
     x = ds.x.astype(np.float64)
@@ -419,7 +419,7 @@ def _checkpoints(quick: bool, seed: int) -> tuple[list[int], list[FloatArray], F
     snap(0, net)
     cfg = TrainConfig(epochs=epochs, optimizer="adam", lr=0.01, batch_size=256, seed=seed,
                       eval_every=None)
-    train(net, (x, ds.y), config=cfg, callback=snap, progress=False, num_threads=1)
+    fit(net, (x, ds.y), config=cfg, callback=snap, progress=False, num_threads=1)
     acc = [float(np.mean(np.argmax(p, axis=1) == ds.y)) for p in probs]
     return ckpt, probs, x, np.asarray(ds.y, dtype=np.int64), acc
 

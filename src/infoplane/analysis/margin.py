@@ -59,7 +59,7 @@ Hessian of over-parametrized neural networks".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -588,6 +588,12 @@ def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int
     more updates. The last-layer margin is ``min_i y_i (wᵀh_i + b)/‖w‖`` with ``h`` the last
     hidden representation (its normalisation ignores the scale of ``h``).
 
+    All three runs (GD, SGD branch, GD control) are :func:`infoplane.training.fit` with plain
+    SGD steps ``p ← p − lr·∇`` (no momentum): the network's output ``f`` is fed to
+    cross-entropy as the logits ``(0, f)`` with label ``(y + 1) / 2``, which is exactly
+    ``softplus(−y f)``; an SGD step takes the first ``batch_size`` samples of a fresh
+    permutation (``TrainConfig.batches_per_epoch=1``).
+
     Parameters
     ----------
     x, y : arrays or None
@@ -609,9 +615,12 @@ def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int
     >>> r.switch, bool(np.all(np.isfinite(r.loss)))
     (20, True)
     """
+    import copy
+
     import torch
 
     from infoplane.models import mlp
+    from infoplane.training import TrainConfig, fit
 
     steps = as_int("steps", steps)
     lr = positive("lr", lr)
@@ -629,6 +638,23 @@ def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int
     yt = torch.as_tensor(ya, dtype=torch.float64)
     net = mlp(widths, activation="tanh", seed=seed, dtype=torch.float64)
 
+    class TwoLogits(torch.nn.Module):
+        """``f -> (0, f)``: cross-entropy on these logits with label ``(y + 1) / 2`` is the
+        logistic loss ``softplus(-y f)``, so :func:`~infoplane.training.fit` trains it."""
+
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            f = self.inner(x)
+            return torch.cat([torch.zeros_like(f), f], dim=1)
+
+    data = (xt, torch.as_tensor(ya > 0, dtype=torch.int64))
+    # plain GD / SGD steps p <- p - lr * grad; one optimiser step per "epoch" in both phases
+    gd = TrainConfig(epochs=steps, optimizer="sgd", lr=lr, batch_size=None, eval_every=None)
+    sgd = replace(gd, batch_size=batch_size, batches_per_epoch=1, seed=seed)
+
     def measure(model: torch.nn.Sequential) -> tuple[float, float]:
         ls = list(model.children())
         hd = ls[-1]
@@ -640,53 +666,47 @@ def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int
             m = (yt * f).min() / hd.weight.norm()
         return float(loss), float(m)
 
-    def step(model: torch.nn.Sequential, idx: torch.Tensor | None) -> None:
-        xb = xt if idx is None else xt[idx]
-        yb = yt if idx is None else yt[idx]
-        model.zero_grad()
-        loss = torch.nn.functional.softplus(-yb * model(xb).squeeze(1)).mean()
-        loss.backward()
-        with torch.no_grad():
-            for p in model.parameters():
-                assert p.grad is not None
-                p.sub_(lr * p.grad)
-
-    gen = torch.Generator().manual_seed(seed)
     rec_steps: list[int] = []
     loss_s: list[float] = []
     marg_s: list[float] = []
     loss_c: list[float] = []
     marg_c: list[float] = []
 
-    def log(t: int, a: torch.nn.Sequential, b: torch.nn.Sequential) -> None:
-        la, ma = measure(a)
-        lb, mb = (la, ma) if b is a else measure(b)
+    def log(t: int, a: tuple[float, float], b: tuple[float, float]) -> None:
         rec_steps.append(t)
-        loss_s.append(la)
-        marg_s.append(ma)
-        loss_c.append(lb)
-        marg_c.append(mb)
+        loss_s.append(a[0])
+        marg_s.append(a[1])
+        loss_c.append(b[0])
+        marg_c.append(b[1])
 
-    import copy
+    def log_gd(t: int, _model: torch.nn.Module) -> None:
+        if t % record_every == 0 or t == steps:
+            m = measure(net)
+            log(t, m, m)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: thread start-up dominates on shared cores
-    try:
-        log(0, net, net)
-        for t in range(1, steps + 1):
-            step(net, None)
-            if t % record_every == 0 or t == steps:
-                log(t, net, net)
-        control = copy.deepcopy(net)
-        n_samples = len(xa)
-        for t in range(steps + 1, 2 * steps + 1):
-            idx = torch.randperm(n_samples, generator=gen)[:batch_size]
-            step(net, idx)
-            step(control, None)
-            if t % record_every == 0 or t == 2 * steps or t == steps + 1:
-                log(t, net, control)
-    finally:
-        torch.set_num_threads(threads)
+    def after_switch(t: int) -> bool:
+        return t % record_every == 0 or t == 2 * steps or t == steps + 1
+
+    at_sgd: dict[int, tuple[float, float]] = {}
+
+    def log_sgd(e: int, _model: torch.nn.Module) -> None:
+        if after_switch(steps + e):
+            at_sgd[steps + e] = measure(net)
+
+    def log_control(e: int, _model: torch.nn.Module) -> None:
+        if after_switch(steps + e):
+            log(steps + e, at_sgd[steps + e], measure(control))
+
+    m0 = measure(net)
+    log(0, m0, m0)
+    # tiny matrices: thread start-up dominates on shared cores, hence one thread
+    fit(TwoLogits(net), data, config=gd, callback=log_gd, progress=False, num_threads=1)
+    control = copy.deepcopy(net)
+    # the SGD branch draws each batch from its own generator seeded `seed`; the GD control
+    # branch is deterministic, so it runs after it and is logged at the same steps
+    fit(TwoLogits(net), data, config=sgd, callback=log_sgd, progress=False, num_threads=1)
+    fit(TwoLogits(control), data, config=gd, callback=log_control, progress=False,
+        num_threads=1)
     return SwitchResult(steps=np.array(rec_steps, dtype=np.int64), switch=steps,
                         loss=np.array(loss_s), margin=np.array(marg_s),
                         loss_control=np.array(loss_c), margin_control=np.array(marg_c))

@@ -36,6 +36,7 @@ from sklearn.svm import LinearSVC
 from torch import nn
 
 from infoplane._io import write_json
+from infoplane._torch import capture
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_int, choice, fail, finite_array, positive
 
@@ -349,24 +350,11 @@ def last_layer_features(model: nn.Module, x: Any, layer: str | None = None, *,
         raise fail("x", "a non-empty batch of inputs", tuple(xt.shape))
     if not bool(torch.isfinite(xt).all()):
         raise fail("x", "finite (no NaN or inf)", tuple(xt.shape))
-    caught: list[torch.Tensor] = []
-
-    def hook(_mod: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
-        value = inputs[0] if capture_input else output
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"layer {layer!r} produced a {type(value).__name__}, not a tensor.")
-        caught.append(value.detach().reshape(value.shape[0], -1))
-
-    handle = target.register_forward_hook(hook)
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            for start in range(0, xt.shape[0], bs):
-                model(xt[start:start + bs])
-    finally:
-        handle.remove()
-        model.train(was_training)
+    key = "input of the last nn.Linear" if layer is None else layer
+    with capture(model, {key: target}, inputs=capture_input) as seen:
+        for start in range(0, xt.shape[0], bs):
+            model(xt[start:start + bs])
+    caught = [v.reshape(v.shape[0], -1) for v in seen[key]]
     return torch.cat(caught).to(torch.float64).numpy()
 
 
@@ -377,14 +365,14 @@ def _train_features(x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epoch
                     seed: int) -> tuple[FloatArray, FloatArray, np.ndarray, float, float]:
     """Train an MLP on half the data; return held-out raw inputs, features, labels, accuracies."""
     from infoplane.models import mlp
-    from infoplane.training import TrainConfig, train
+    from infoplane.training import TrainConfig, fit
 
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.5, stratify=y, random_state=seed)
     net = mlp(widths, activation="relu", init="default", seed=seed)
     # only the final accuracies are used: evaluate once, after the last epoch
     cfg = TrainConfig(epochs=epochs, optimizer="adam", lr=1e-3, batch_size=64, seed=seed,
                       eval_every=None)
-    hist = train(net, (x_tr, y_tr), (x_te, y_te), cfg, progress=False, num_threads=1)
+    hist = fit(net, (x_tr, y_tr), (x_te, y_te), cfg, progress=False, num_threads=1)
     assert hist.test_accuracy is not None
     feats = last_layer_features(net, x_te)
     return (np.asarray(x_te, dtype=np.float64), feats, y_te,

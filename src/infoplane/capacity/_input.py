@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from infoplane._typing import FloatArray
 from infoplane._validation import fail, finite_array
+
+#: Widths N1..NK: an int or any array-like of ints (validated by ``as_widths``).
+Widths: TypeAlias = npt.ArrayLike
+#: Several budgets F (a curve): a sequence or an array of them.
+BudgetArray: TypeAlias = Sequence[float] | npt.NDArray[np.generic]
 
 #: Relative size under which a negative eigenvalue is round-off, not a real violation of PSD.
 PSD_RTOL = 1e-10
 
 
-def sorted_spectrum(eigenvalues: Any, name: str = "eigenvalues") -> FloatArray:
+def sorted_spectrum(eigenvalues: npt.ArrayLike, name: str = "eigenvalues") -> FloatArray:
     """Eigenvalues of a covariance, sorted descending, validated.
 
     Parameters

@@ -30,15 +30,18 @@ import builtins
 import math
 import operator
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import torch
 import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
+from infoplane._typing import FloatArray
 from infoplane._validation import budget_array, fail, positive
 from infoplane.capacity._input import sorted_spectrum
 from infoplane.capacity.waterfill import _n_tilde, _prefix_sorted, _solve, mmi
@@ -82,7 +85,7 @@ class LayerInfo:
     width: int | None
     note: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON-serialisable dict."""
         return {"name": self.name, "kind": self.kind, "role": self.role, "width": self.width,
                 "note": self.note}
@@ -148,7 +151,7 @@ class CapacityReport:
     budget: float
     noise_var: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON-serialisable dict (floats, ints, strings, lists, None).
 
         Examples
@@ -430,6 +433,15 @@ def _unknown(name: str, kind: str, what: str = "module") -> _Step:
                  "Linear layers with ReLU-like or bijective activations).", keeps_dim=False)
 
 
+def _activation_param(module: nn.Module) -> float | None:
+    """LeakyReLU's slope or ELU/CELU's alpha (None for other activations)."""
+    if isinstance(module, nn.LeakyReLU):
+        return float(module.negative_slope)
+    if isinstance(module, nn.ELU | nn.CELU):
+        return float(module.alpha)
+    return None
+
+
 def _module_step(name: str, module: nn.Module) -> _Step:
     kind = type(module).__name__
     if isinstance(module, nn.Linear):
@@ -445,12 +457,7 @@ def _module_step(name: str, module: nn.Module) -> _Step:
                      has_bias=module.bias is not None)
     for cls, canon in _ACTIVATION_MODULES:
         if isinstance(module, cls):
-            param: float | None = None
-            if isinstance(module, nn.LeakyReLU):
-                param = float(module.negative_slope)
-            elif isinstance(module, nn.ELU | nn.CELU):
-                param = float(module.alpha)
-            return _activation_step(name, kind, canon, param)
+            return _activation_step(name, kind, canon, _activation_param(module))
     for classes, note in _TRANSPARENT_MODULES:
         if isinstance(module, classes):
             has_bias = None
@@ -498,96 +505,137 @@ def _arg(node: torch.fx.Node, pos: int, key: str) -> Any:
     return node.kwargs.get(key)
 
 
-def _function_step(node: torch.fx.Node, model: nn.Module, data: set[torch.fx.Node]) -> _Step:
-    """Classify a ``call_function`` / ``call_method`` node with exactly one data input."""
+def _callee(node: torch.fx.Node) -> tuple[str | None, str] | _Step:
+    """(canonical name or None, display kind) of a call, or its step if already decided."""
     name = node.name
     if node.op == "call_method":
         method = str(node.target)
-        canon = _METHOD_NAMES.get(method)
-        kind = f"Tensor.{method}"
-    else:
-        if node.target is builtins.getattr and len(node.args) > 1:
-            attr = node.args[1]
-            if attr in ("T", "mT", "H", "mH"):
-                return _Step(name, f"getattr.{attr}", "transparent",
-                             "transposes axes (assumed not to mix samples with features).")
-            return _unknown(name, f"getattr.{attr}", "attribute")
+        return _METHOD_NAMES.get(method), f"Tensor.{method}"
+    if node.target is builtins.getattr and len(node.args) > 1:
+        attr = node.args[1]
+        if attr in ("T", "mT", "H", "mH"):
+            return _Step(name, f"getattr.{attr}", "transparent",
+                         "transposes axes (assumed not to mix samples with features).")
+        return _unknown(name, f"getattr.{attr}", "attribute")
+    entry = None
+    try:
+        entry = _FUNCTIONS.get(node.target)
+    except TypeError:
         entry = None
-        try:
-            entry = _FUNCTIONS.get(node.target)
-        except TypeError:
-            entry = None
-        if entry is None and node.target is operator.getitem:
-            return _Step(name, "operator.getitem", "no_closed_form",
-                         "indexing or slicing: may drop units or select one output of a "
-                         "multi-output layer; not analysed.", keeps_dim=False)
-        if entry is None:
-            target_name = getattr(node.target, "__name__", str(node.target))
-            return _unknown(name, str(target_name), "function")
-        canon, kind = entry
+    if entry is None and node.target is operator.getitem:
+        return _Step(name, "operator.getitem", "no_closed_form",
+                     "indexing or slicing: may drop units or select one output of a "
+                     "multi-output layer; not analysed.", keeps_dim=False)
+    if entry is None:
+        target_name = getattr(node.target, "__name__", str(node.target))
+        return _unknown(name, str(target_name), "function")
+    return entry
+
+
+def _activation_call(node: torch.fx.Node, kind: str, canon: str) -> _Step:
+    """An activation called as a function or method (its slope or alpha read if constant)."""
+    param: float | None = None
+    if canon == "leaky_relu":
+        val = _arg(node, 1, "negative_slope")
+        param = 0.01 if val is None else float(val) if isinstance(val, int | float) else None
+    elif canon in ("elu", "celu"):
+        val = _arg(node, 1, "alpha")
+        param = 1.0 if val is None else float(val) if isinstance(val, int | float) else None
+    return _activation_step(node.name, kind, canon, param)
+
+
+def _shape_call(name: str, kind: str, canon: str) -> _Step:
+    """Reshapes, permutations and dropout: transparent."""
+    if canon == "_dropout":
+        return _Step(name, kind, "transparent", _DROPOUT_NOTE)
+    note = _RESHAPE_NOTE
+    if kind.split(".")[-1] in ("permute", "transpose", "swapaxes"):
+        note = "permutes axes (assumed not to mix samples with features)."
+    return _Step(name, kind, "transparent", note)
+
+
+def _data_positions(node: torch.fx.Node, data: AbstractSet[torch.fx.Node]) -> list[int]:
+    return [i for i, a in enumerate(node.args) if isinstance(a, torch.fx.Node) and a in data]
+
+
+def _linear_call(node: torch.fx.Node, model: nn.Module, kind: str) -> _Step:
+    """``F.linear(x, W, b)`` with a parameter W: a fully connected layer."""
+    name = node.name
+    weight = _const_tensor(model, _arg(node, 1, "weight"))
+    bias = _arg(node, 2, "bias")
+    if weight is None or weight.ndim != 2:
+        return _Step(name, kind, "no_closed_form", "linear map with a computed weight: "
+                     "its width is unknown; not analysed.", keeps_dim=False)
+    return _Step(name, kind, "width",
+                 f"fully connected, width N = {weight.shape[0]} (Theorems 1-2)"
+                 + ("" if bias is not None else "; no bias") + ".",
+                 width=int(weight.shape[0]), in_features=int(weight.shape[1]),
+                 has_bias=bias is not None)
+
+
+def _matmul_call(node: torch.fx.Node, model: nn.Module, kind: str,
+                 data: AbstractSet[torch.fx.Node]) -> _Step:
+    """``x @ W`` with a parameter W: a fully connected layer without bias."""
+    name = node.name
+    weight = (_const_tensor(model, node.args[1])
+              if _data_positions(node, data) == [0] and len(node.args) > 1 else None)
+    if weight is None or weight.ndim != 2:
+        return _Step(name, kind, "no_closed_form", "matrix product that is not `x @ W` "
+                     "with a parameter W: not analysed.", keeps_dim=False)
+    return _Step(name, kind, "width",
+                 f"fully connected, x @ W, width N = {weight.shape[1]} (Theorems 1-2); no "
+                 "bias.", width=int(weight.shape[1]), in_features=int(weight.shape[0]),
+                 has_bias=False)
+
+
+def _arithmetic_call(node: torch.fx.Node, kind: str, canon: str,
+                     data: AbstractSet[torch.fx.Node]) -> _Step:
+    """``+ - * /`` and negation: invertible when the other operand is a constant."""
+    name = node.name
+    operands = [*node.args, *node.kwargs.values()]
+    n_data = sum(1 for a in operands if isinstance(a, torch.fx.Node) and a in data)
+    consts = [a for a in operands if not (isinstance(a, torch.fx.Node) and a in data)]
+    if n_data != 1 or (canon == "div" and _data_positions(node, data) != [0]):
+        return _Step(name, kind, "no_closed_form",
+                     "elementwise operation of the signal with itself, or a reciprocal: "
+                     "not analysed.")
+    if canon == "neg" or not consts:
+        return _Step(name, kind, "transparent", "negation (invertible).")
+    if canon in ("add", "sub"):
+        trainable = any(isinstance(a, torch.fx.Node) and a.op == "get_attr"
+                        for a in consts)
+        return _Step(name, kind, "transparent",
+                     "adds a constant (a bias): invertible, no effect on the MI.",
+                     has_bias=True if trainable else None)
+    return _Step(name, kind, "transparent",
+                 "scales by a constant (invertible if nonzero); rescaling changes the "
+                 "effective budget: F constrains the end-to-end linear map with this "
+                 "scaling included.")
+
+
+def _function_step(node: torch.fx.Node, model: nn.Module,
+                   data: AbstractSet[torch.fx.Node]) -> _Step:
+    """Classify a ``call_function`` / ``call_method`` node with exactly one data input."""
+    callee = _callee(node)
+    if isinstance(callee, _Step):
+        return callee
+    canon, kind = callee
+    name = node.name
     if canon is None:
         return _unknown(name, kind, "method")
     if canon in _ACTIVATIONS:
-        param: float | None = None
-        if canon == "leaky_relu":
-            val = _arg(node, 1, "negative_slope")
-            param = 0.01 if val is None else float(val) if isinstance(val, int | float) else None
-        elif canon in ("elu", "celu"):
-            val = _arg(node, 1, "alpha")
-            param = 1.0 if val is None else float(val) if isinstance(val, int | float) else None
-        return _activation_step(name, kind, canon, param)
-    if canon == "_reshape":
-        note = _RESHAPE_NOTE
-        if kind.split(".")[-1] in ("permute", "transpose", "swapaxes"):
-            note = "permutes axes (assumed not to mix samples with features)."
-        return _Step(name, kind, "transparent", note)
-    if canon == "_dropout":
-        return _Step(name, kind, "transparent", _DROPOUT_NOTE)
-    data_pos = [i for i, a in enumerate(node.args) if isinstance(a, torch.fx.Node) and a in data]
+        return _activation_call(node, kind, canon)
+    if canon in ("_reshape", "_dropout"):
+        return _shape_call(name, kind, canon)
     if canon == "_linear":
-        weight = _const_tensor(model, _arg(node, 1, "weight"))
-        bias = _arg(node, 2, "bias")
-        if weight is None or weight.ndim != 2:
-            return _Step(name, kind, "no_closed_form", "linear map with a computed weight: "
-                         "its width is unknown; not analysed.", keeps_dim=False)
-        return _Step(name, kind, "width",
-                     f"fully connected, width N = {weight.shape[0]} (Theorems 1-2)"
-                     + ("" if bias is not None else "; no bias") + ".",
-                     width=int(weight.shape[0]), in_features=int(weight.shape[1]),
-                     has_bias=bias is not None)
+        return _linear_call(node, model, kind)
     if canon == "_matmul":
-        weight = (_const_tensor(model, node.args[1])
-                  if data_pos == [0] and len(node.args) > 1 else None)
-        if weight is None or weight.ndim != 2:
-            return _Step(name, kind, "no_closed_form", "matrix product that is not `x @ W` "
-                         "with a parameter W: not analysed.", keeps_dim=False)
-        return _Step(name, kind, "width",
-                     f"fully connected, x @ W, width N = {weight.shape[1]} (Theorems 1-2); no "
-                     "bias.", width=int(weight.shape[1]), in_features=int(weight.shape[0]),
-                     has_bias=False)
+        return _matmul_call(node, model, kind, data)
     if canon == "_cat":
         return _Step(name, kind, "no_closed_form", "joins tensors; not analysed.",
                      keeps_dim=False)
     if canon in ("add", "sub", "mul", "div", "neg"):
-        operands = [*node.args, *node.kwargs.values()]
-        n_data = sum(1 for a in operands if isinstance(a, torch.fx.Node) and a in data)
-        consts = [a for a in operands if not (isinstance(a, torch.fx.Node) and a in data)]
-        if n_data != 1 or (canon == "div" and data_pos != [0]):
-            return _Step(name, kind, "no_closed_form",
-                         "elementwise operation of the signal with itself, or a reciprocal: "
-                         "not analysed.")
-        if canon == "neg" or not consts:
-            return _Step(name, kind, "transparent", "negation (invertible).")
-        if canon in ("add", "sub"):
-            trainable = any(isinstance(a, torch.fx.Node) and a.op == "get_attr"
-                            for a in consts)
-            return _Step(name, kind, "transparent",
-                         "adds a constant (a bias): invertible, no effect on the MI.",
-                         has_bias=True if trainable else None)
-        return _Step(name, kind, "transparent",
-                     "scales by a constant (invertible if nonzero); rescaling changes the "
-                     "effective budget: F constrains the end-to-end linear map with this "
-                     "scaling included.")
+        return _arithmetic_call(node, kind, canon, data)
     return _unknown(name, kind, "function")
 
 
@@ -599,73 +647,102 @@ class _Walk:
     reasons: list[str]
 
 
-def _fx_walk(model: nn.Module, gm: torch.fx.GraphModule) -> _Walk:
-    graph = gm.graph
-    nodes = list(graph.nodes)
+@dataclass(frozen=True)
+class _Graph:
+    """A traced graph with the nodes that carry data and those the output depends on."""
+
+    nodes: list[torch.fx.Node]
+    placeholders: list[torch.fx.Node]
+    data: frozenset[torch.fx.Node]       # nodes computed from an input
+    outs: list[torch.fx.Node]            # data nodes returned by the model
+    relevant: frozenset[torch.fx.Node]   # data nodes the output depends on
+
+    @property
+    def x(self) -> torch.fx.Node:
+        return self.placeholders[0]
+
+    def data_inputs(self, n: torch.fx.Node) -> list[torch.fx.Node]:
+        return [i for i in n.all_input_nodes if i in self.data]
+
+    def users(self, n: torch.fx.Node) -> list[torch.fx.Node]:
+        """Users of `n` on the path to the output."""
+        return [u for u in n.users if u in self.relevant or u.op == "output"]
+
+
+def _graph(model: nn.Module, gm: torch.fx.GraphModule) -> _Graph:
+    nodes = list(gm.graph.nodes)
     placeholders = [n for n in nodes if n.op == "placeholder"]
     outputs = [n for n in nodes if n.op == "output"]
     if not placeholders or not outputs:
         raise fail("model", "a module whose forward takes a tensor", type(model).__name__)
-    x = placeholders[0]
     data: set[torch.fx.Node] = set(placeholders)
     for n in nodes:
         if n.op in ("call_module", "call_function", "call_method") and not _is_shape_node(n) \
                 and any(i in data for i in n.all_input_nodes):
             data.add(n)
-
-    def data_inputs(n: torch.fx.Node) -> list[torch.fx.Node]:
-        return [i for i in n.all_input_nodes if i in data]
-
-    out_node = outputs[0]
-    outs = data_inputs(out_node)
+    outs = [i for i in outputs[0].all_input_nodes if i in data]
     relevant: set[torch.fx.Node] = set()
     stack = list(outs)
     while stack:
         n = stack.pop()
         if n not in relevant:
             relevant.add(n)
-            stack.extend(data_inputs(n))
+            stack.extend(i for i in n.all_input_nodes if i in data)
+    return _Graph(nodes, placeholders, frozenset(data), outs, frozenset(relevant))
 
+
+def _is_inplace(model: nn.Module, n: torch.fx.Node) -> bool:
+    target = n.target if n.op == "call_method" else getattr(n.target, "__name__", "")
+    return (n.op != "call_module" and str(target).endswith("_")) or \
+        bool(n.kwargs.get("inplace")) or (
+            n.op == "call_module"
+            and bool(getattr(model.get_submodule(str(n.target)), "inplace", False)))
+
+
+def _graph_problems(model: nn.Module, g: _Graph) -> list[str]:
+    """Why the graph (inputs, outputs, dropped in-place steps) is not a single chain."""
     problems: list[str] = []
-    if x not in relevant:
-        problems.append(f"the output does not depend on the input `{x.name}`")
-    extra = [p.name for p in placeholders[1:] if p in relevant]
+    if g.x not in g.relevant:
+        problems.append(f"the output does not depend on the input `{g.x.name}`")
+    extra = [p.name for p in g.placeholders[1:] if p in g.relevant]
     if extra:
-        problems.append(f"the model takes several inputs ({', '.join([x.name, *extra])})")
-    if len(outs) > 1:
-        problems.append(f"the model returns {len(outs)} tensors")
-    for n in nodes:
-        if n in data and n not in relevant and not n.users:
-            target = n.target if n.op == "call_method" else getattr(n.target, "__name__", "")
-            inplace = (n.op != "call_module" and str(target).endswith("_")) or \
-                bool(n.kwargs.get("inplace")) or (
-                    n.op == "call_module"
-                    and bool(getattr(model.get_submodule(str(n.target)), "inplace", False)))
-            if inplace:
-                problems.append(f"the in-place step `{n.name}` has an unused result, so its "
-                                "place in the data flow is unknown")
+        problems.append(f"the model takes several inputs ({', '.join([g.x.name, *extra])})")
+    if len(g.outs) > 1:
+        problems.append(f"the model returns {len(g.outs)} tensors")
+    for n in g.nodes:
+        if n in g.data and n not in g.relevant and not n.users and _is_inplace(model, n):
+            problems.append(f"the in-place step `{n.name}` has an unused result, so its "
+                            "place in the data flow is unknown")
+    return problems
 
-    steps: list[_Step] = []
-    for n in nodes:
-        if n not in relevant or n.op == "placeholder":
-            continue
-        if n.op == "call_module":
-            step = _module_step(str(n.target), model.get_submodule(str(n.target)))
-        else:
-            step = _function_step(n, model, data)
-        ins = data_inputs(n)
-        if len(ins) > 1:
-            step.role, step.width, step.merge, step.keeps_dim = "no_closed_form", None, True, False
-            names = ", ".join(f"`{i.name}`" for i in ins)
-            step.note = (f"combines {len(ins)} branches ({names}): the data flow is not a "
-                         "chain, so the chain closed form (Theorem 5) does not apply.")
-            problems.append(f"`{step.name}` ({step.kind}) combines {len(ins)} branches")
-        users = [u for u in n.users if u in relevant or u.op == "output"]
-        if len(users) > 1:
-            problems.append(f"`{step.name}` feeds {len(users)} branches")
-            step.note += f" Its output feeds {len(users)} branches."
-        steps.append(step)
-    x_users = [u for u in x.users if u in relevant or u.op == "output"]
+
+def _node_step(model: nn.Module, g: _Graph, n: torch.fx.Node,
+               problems: list[str]) -> _Step:
+    """Classify one relevant node; a join or a split of branches is added to `problems`."""
+    if n.op == "call_module":
+        step = _module_step(str(n.target), model.get_submodule(str(n.target)))
+    else:
+        step = _function_step(n, model, g.data)
+    ins = g.data_inputs(n)
+    if len(ins) > 1:
+        step.role, step.width, step.merge, step.keeps_dim = "no_closed_form", None, True, False
+        names = ", ".join(f"`{i.name}`" for i in ins)
+        step.note = (f"combines {len(ins)} branches ({names}): the data flow is not a "
+                     "chain, so the chain closed form (Theorem 5) does not apply.")
+        problems.append(f"`{step.name}` ({step.kind}) combines {len(ins)} branches")
+    users = g.users(n)
+    if len(users) > 1:
+        problems.append(f"`{step.name}` feeds {len(users)} branches")
+        step.note += f" Its output feeds {len(users)} branches."
+    return step
+
+
+def _fx_walk(model: nn.Module, gm: torch.fx.GraphModule) -> _Walk:
+    g = _graph(model, gm)
+    problems = _graph_problems(model, g)
+    steps = [_node_step(model, g, n, problems) for n in g.nodes
+             if n in g.relevant and n.op != "placeholder"]
+    x_users = g.users(g.x)
     if len(x_users) > 1:
         problems.append(f"the input feeds {len(x_users)} branches")
 
@@ -721,7 +798,212 @@ def _label(step: _Step) -> str:
     return f"`{step.name}` ({step.kind})"
 
 
-def of_model(model: nn.Module, eigenvalues: Any, *, budget: float,
+@dataclass(frozen=True)
+class _Inputs:
+    """Validated arguments of :func:`of_model`."""
+
+    lam: FloatArray   # sorted spectrum, descending
+    budget: float
+    noise_var: float
+
+    @property
+    def n0(self) -> int:
+        return int(self.lam.size)
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """How the walked steps meet the conditions of Theorems 1-5 (no numbers computed yet)."""
+
+    walk: _Walk
+    width_idx: tuple[int, ...]       # positions of the fully connected steps
+    widths: tuple[int, ...]          # N1..NK
+    input_facing: bool               # a chain whose first Linear sees the input directly
+    blockers: tuple[_Step, ...]      # steps with no closed form
+    early_acts: tuple[_Step, ...]    # closed-form activations before the first Linear
+    relu_no_bias: tuple[_Step, ...]  # Theorem-3 activations after a layer without bias
+    bottleneck: str | None
+    n_tilde: int | None
+
+    @property
+    def steps(self) -> list[_Step]:
+        return self.walk.steps
+
+    @property
+    def first(self) -> _Step:
+        return self.steps[self.width_idx[0]]
+
+    @property
+    def structural(self) -> bool:
+        """Ñ is meaningful: the input reaches the first Linear and every blocker keeps shape."""
+        return self.input_facing and all(s.keeps_dim for s in self.blockers)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the paper's closed form applies."""
+        return (self.walk.chain and self.input_facing and not self.blockers
+                and not self.early_acts and not self.relu_no_bias)
+
+
+def _check_inputs(model: object, eigenvalues: npt.ArrayLike, budget: float,
+                  noise_var: float) -> _Inputs:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}.")
+    lam = sorted_spectrum(eigenvalues)
+    f_arr, scalar = budget_array("budget", budget)
+    if not scalar:
+        raise fail("budget", "a scalar for of_model", f_arr,
+                   "For the whole curve use capacity.mmi(eigenvalues, report.widths, "
+                   "budget=array).")
+    return _Inputs(lam, float(f_arr), positive("noise_var", noise_var))
+
+
+def _width_positions(model: nn.Module, steps: list[_Step]) -> tuple[int, ...]:
+    """Positions of the fully connected steps; raises when there is none."""
+    width_idx = tuple(i for i, s in enumerate(steps) if s.role == "width")
+    if not width_idx:
+        found = ", ".join(dict.fromkeys(s.kind for s in steps)) or "no layers"
+        hints = " ".join(dict.fromkeys(s.note for s in steps if s.role == "no_closed_form"))
+        raise fail("model", "a network with at least one fully connected layer (nn.Linear); "
+                   "the closed forms are for fully connected chains", type(model).__name__,
+                   f"Found: {found}. {hints}".strip())
+    return width_idx
+
+
+def _check_n0(first: _Step, n0: int) -> None:
+    if first.in_features is not None and first.in_features != n0:
+        raise fail("eigenvalues",
+                   f"of length N0 = {first.in_features} (the in_features of the first Linear "
+                   f"layer `{first.name}`)", n0,
+                   "Pass the covariance spectrum (N0 values) or the N0 x N0 covariance matrix "
+                   "of the model's input.")
+
+
+def _relus_without_bias(steps: list[_Step]) -> tuple[_Step, ...]:
+    """ReLU-like activations whose preceding layer has no trainable bias (Theorem 3 fails)."""
+    out: list[_Step] = []
+    bias: bool | None = None
+    for s in steps:
+        if s.role == "width":
+            bias = s.has_bias
+        elif s.role == "transparent" and s.has_bias:
+            bias = True
+        elif s.role == "closed_form_activation" and s.theorem == 3 and bias is False:
+            out.append(s)
+    return tuple(out)
+
+
+def _bottleneck(steps: list[_Step], width_idx: tuple[int, ...], widths: tuple[int, ...],
+                n0: int) -> tuple[str, int]:
+    """(name of the narrowest layer or ``"input"``, Ñ = min(N0, N1..NK)) (Theorem 5)."""
+    n_tilde = min(n0, *widths)
+    if n0 <= min(widths):
+        return "input", n_tilde
+    return steps[width_idx[widths.index(min(widths))]].name, n_tilde
+
+
+def _classify(model: nn.Module, w: _Walk, n0: int) -> _Chain:
+    """Check the steps against the conditions of Theorems 1-5 (raises on a wrong N0)."""
+    steps = w.steps
+    width_idx = _width_positions(model, steps)
+    pre = steps[: width_idx[0]]
+    input_facing = w.chain and all(s.keeps_dim for s in pre)
+    if input_facing:
+        _check_n0(steps[width_idx[0]], n0)
+    widths = tuple(int(steps[i].width or 0) for i in width_idx)
+    blockers = tuple(s for s in steps if s.role == "no_closed_form")
+    bottleneck: str | None = None
+    n_tilde: int | None = None
+    if input_facing and all(s.keeps_dim for s in blockers):
+        bottleneck, n_tilde = _bottleneck(steps, width_idx, widths, n0)
+    return _Chain(walk=w, width_idx=width_idx, widths=widths, input_facing=input_facing,
+                  blockers=blockers,
+                  early_acts=tuple(s for s in pre if s.role == "closed_form_activation"),
+                  relu_no_bias=_relus_without_bias(steps), bottleneck=bottleneck,
+                  n_tilde=n_tilde)
+
+
+def _structure_reasons(c: _Chain) -> list[str]:
+    """Why a chain misses the closed form: blockers, a hidden input, early activations."""
+    out: list[str] = []
+    if c.walk.chain and c.blockers:
+        out += [f"No closed form: {_label(s)}: {s.note}" for s in c.blockers]
+    if c.walk.chain and not c.input_facing:
+        out.append(f"No closed form: the first Linear `{c.first.name}` does not see the input "
+                   "directly (a shape-changing step comes first), so N0 and the input "
+                   "spectrum are not those of its input.")
+    for s in c.early_acts:
+        out.append(f"No closed form: {_label(s)} acts on the raw input before the first "
+                   "Linear; the closed forms assume the first layer sees the Gaussian X "
+                   "with the given spectrum.")
+    return out
+
+
+def _value_reasons(c: _Chain, inp: _Inputs) -> list[str]:
+    """Values that remain without a closed form: an upper bound, Ñ, the MMI of a prefix."""
+    out: list[str] = []
+    f, s2 = inp.budget, inp.noise_var
+    if c.relu_no_bias:
+        bound = float(mmi(inp.lam, c.widths, budget=f, noise_var=s2))
+        names = ", ".join(_label(s) for s in c.relu_no_bias)
+        out.append(f"No closed form: {names} follows a layer without a trainable bias, so "
+                   "the bias argument of Theorem 3 is unavailable; the linear value "
+                   f"{bound:.6g} nats is only an upper bound (Lemma 2).")
+    if c.structural and not c.closed and c.walk.chain:
+        out.append(f"Ñ = min(N0, widths) = {c.n_tilde} is the structural bottleneck only: it "
+                   "sets the MMI for linear, ReLU-like and bijective chains.")
+    if c.walk.chain and c.blockers and c.input_facing and not c.early_acts \
+            and not c.relu_no_bias:
+        out += _prefix_reason(c, inp)
+    return out
+
+
+def _prefix_reason(c: _Chain, inp: _Inputs) -> list[str]:
+    """The closed-form MMI of the chain up to the first blocker, if it has a Linear."""
+    f, s2 = inp.budget, inp.noise_var
+    steps = c.steps
+    cut = steps.index(c.blockers[0])
+    prefix_w = tuple(int(s.width or 0) for s in steps[:cut] if s.role == "width")
+    if not prefix_w:
+        return []
+    value = float(mmi(inp.lam, prefix_w, budget=f, noise_var=s2))
+    return [f"The chain up to {_label(steps[cut - 1])}, just before "
+            f"`{c.blockers[0].name}`, has a closed form: {value:.6g} nats, the MMI "
+            f"of that representation (capacity.mmi(eig, widths="
+            f"{list(prefix_w)}, budget={f:g}, noise_var={s2:g}))."]
+
+
+def _closed_form(c: _Chain, inp: _Inputs) -> tuple[float, int, list[str]]:
+    """(MMI in nats, active components, theorem reasons) for a covered chain."""
+    assert c.n_tilde is not None and c.bottleneck is not None
+    # One prefix for the value, the active count and the breakpoints (`lam` is sorted);
+    # `_n_tilde` validates the widths (a 0-width Linear raises as `mmi` did).
+    lam_top = inp.lam[:_n_tilde(c.widths)]
+    p = _prefix_sorted(lam_top, None, inp.noise_var)
+    wf = _solve(p, lam_top, inp.budget)
+    reasons = _theorem_reasons(c.steps, p.rho, c.widths, inp.budget, inp.n0, c.n_tilde,
+                               c.bottleneck, wf.n_active)
+    return wf.mmi, wf.n_active, reasons
+
+
+def _report(model: nn.Module, c: _Chain, inp: _Inputs) -> CapacityReport:
+    """Assemble the :class:`CapacityReport` (computes the MMI when the closed form applies)."""
+    reasons = [*c.walk.reasons, *_structure_reasons(c), *_value_reasons(c, inp)]
+    mmi_nats: float | None = None
+    n_active: int | None = None
+    if c.closed:
+        mmi_nats, n_active, theorems = _closed_form(c, inp)
+        reasons += theorems
+    return CapacityReport(
+        model=type(model).__name__, walk=c.walk.walk, chain=c.walk.chain,
+        layers=tuple(s.info() for s in c.steps), n0=inp.n0, widths=c.widths,
+        bottleneck=c.bottleneck, n_tilde=c.n_tilde, mmi_nats=mmi_nats,
+        mmi_bits=None if mmi_nats is None else mmi_nats / _LN2, n_active=n_active,
+        closed_form=c.closed, reasons=tuple(reasons), budget=inp.budget,
+        noise_var=inp.noise_var)
+
+
+def of_model(model: nn.Module, eigenvalues: npt.ArrayLike, *, budget: float,
              noise_var: float = 1.0) -> CapacityReport:
     """Bottleneck and closed-form MMI of a ``torch.nn.Module`` (MMI paper, Theorems 1-5).
 
@@ -793,110 +1075,9 @@ def of_model(model: nn.Module, eigenvalues: Any, *, budget: float,
     >>> print(str(report).splitlines()[0])
     CapacityReport: Sequential (walk: torch.fx, chain)
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}.")
-    lam = sorted_spectrum(eigenvalues)
-    f_arr, scalar = budget_array("budget", budget)
-    if not scalar:
-        raise fail("budget", "a scalar for of_model", f_arr,
-                   "For the whole curve use capacity.mmi(eigenvalues, report.widths, "
-                   "budget=array).")
-    f = float(f_arr)
-    s2 = positive("noise_var", noise_var)
-    n0 = int(lam.size)
-
-    w = _walk(model)
-    steps = w.steps
-    reasons = list(w.reasons)
-    width_idx = [i for i, s in enumerate(steps) if s.role == "width"]
-    if not width_idx:
-        found = ", ".join(dict.fromkeys(s.kind for s in steps)) or "no layers"
-        hints = " ".join(dict.fromkeys(s.note for s in steps if s.role == "no_closed_form"))
-        raise fail("model", "a network with at least one fully connected layer (nn.Linear); "
-                   "the closed forms are for fully connected chains", type(model).__name__,
-                   f"Found: {found}. {hints}".strip())
-    first = steps[width_idx[0]]
-    pre = steps[: width_idx[0]]
-    input_facing = w.chain and all(s.keeps_dim for s in pre)
-    if input_facing and first.in_features is not None and first.in_features != n0:
-        raise fail("eigenvalues",
-                   f"of length N0 = {first.in_features} (the in_features of the first Linear "
-                   f"layer `{first.name}`)", n0,
-                   "Pass the covariance spectrum (N0 values) or the N0 x N0 covariance matrix "
-                   "of the model's input.")
-    widths = tuple(int(steps[i].width or 0) for i in width_idx)
-
-    blockers = [s for s in steps if s.role == "no_closed_form"]
-    structural = input_facing and all(s.keeps_dim for s in blockers)
-    bottleneck: str | None = None
-    n_tilde: int | None = None
-    if structural:
-        n_tilde = min(n0, *widths)
-        if n0 <= min(widths):
-            bottleneck = "input"
-        else:
-            bottleneck = steps[width_idx[widths.index(min(widths))]].name
-
-    # Conditions of Theorems 3-5 beyond the layer kinds.
-    early_acts = [s for s in pre if s.role == "closed_form_activation"]
-    relu_no_bias: list[_Step] = []
-    bias: bool | None = None
-    for s in steps:
-        if s.role == "width":
-            bias = s.has_bias
-        elif s.role == "transparent" and s.has_bias:
-            bias = True
-        elif s.role == "closed_form_activation" and s.theorem == 3 and bias is False:
-            relu_no_bias.append(s)
-    closed = w.chain and input_facing and not blockers and not early_acts and not relu_no_bias
-
-    if w.chain and blockers:
-        reasons += [f"No closed form: {_label(s)}: {s.note}" for s in blockers]
-    if w.chain and not input_facing:
-        reasons.append(f"No closed form: the first Linear `{first.name}` does not see the input "
-                       "directly (a shape-changing step comes first), so N0 and the input "
-                       "spectrum are not those of its input.")
-    for s in early_acts:
-        reasons.append(f"No closed form: {_label(s)} acts on the raw input before the first "
-                       "Linear; the closed forms assume the first layer sees the Gaussian X "
-                       "with the given spectrum.")
-
-    mmi_nats: float | None = None
-    n_active: int | None = None
-    if relu_no_bias:
-        bound = float(mmi(lam, widths, budget=f, noise_var=s2))
-        names = ", ".join(_label(s) for s in relu_no_bias)
-        reasons.append(f"No closed form: {names} follows a layer without a trainable bias, so "
-                       "the bias argument of Theorem 3 is unavailable; the linear value "
-                       f"{bound:.6g} nats is only an upper bound (Lemma 2).")
-    if structural and not closed and w.chain:
-        reasons.append(f"Ñ = min(N0, widths) = {n_tilde} is the structural bottleneck only: it "
-                       "sets the MMI for linear, ReLU-like and bijective chains.")
-    if w.chain and blockers and input_facing and not early_acts and not relu_no_bias:
-        cut = steps.index(blockers[0])
-        prefix_w = tuple(int(s.width or 0) for s in steps[:cut] if s.role == "width")
-        if prefix_w:
-            value = float(mmi(lam, prefix_w, budget=f, noise_var=s2))
-            reasons.append(f"The chain up to {_label(steps[cut - 1])}, just before "
-                           f"`{blockers[0].name}`, has a closed form: {value:.6g} nats, the MMI "
-                           f"of that representation (capacity.mmi(eig, widths="
-                           f"{list(prefix_w)}, budget={f:g}, noise_var={s2:g})).")
-
-    if closed:
-        assert n_tilde is not None and bottleneck is not None
-        # One prefix for the value, the active count and the breakpoints (`lam` is sorted);
-        # `_n_tilde` validates the widths (a 0-width Linear raises as `mmi` did).
-        lam_top = lam[:_n_tilde(widths)]
-        p = _prefix_sorted(lam_top, None, s2)
-        wf = _solve(p, lam_top, f)
-        mmi_nats, n_active = wf.mmi, wf.n_active
-        reasons += _theorem_reasons(steps, p.rho, widths, f, n0, n_tilde, bottleneck, n_active)
-    mmi_bits = None if mmi_nats is None else mmi_nats / _LN2
-    return CapacityReport(
-        model=type(model).__name__, walk=w.walk, chain=w.chain,
-        layers=tuple(s.info() for s in steps), n0=n0, widths=widths, bottleneck=bottleneck,
-        n_tilde=n_tilde, mmi_nats=mmi_nats, mmi_bits=mmi_bits, n_active=n_active,
-        closed_form=closed, reasons=tuple(reasons), budget=f, noise_var=s2)
+    inp = _check_inputs(model, eigenvalues, budget, noise_var)
+    walked = _walk(model)
+    return _report(model, _classify(model, walked, inp.n0), inp)
 
 
 def _theorem_reasons(steps: list[_Step], rho: np.ndarray, widths: tuple[int, ...], f: float,

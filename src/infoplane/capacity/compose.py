@@ -26,16 +26,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 
+from infoplane._typing import FloatArray
 from infoplane._validation import as_widths, budget_array, choice, fail, positive
-from infoplane.capacity._input import sorted_spectrum
+from infoplane.capacity._input import Widths, sorted_spectrum
 from infoplane.capacity.waterfill import mmi, water_filling
 
 
-def series(*values: Any) -> Any:
+@overload
+def series(*values: float) -> float: ...
+@overload
+def series(*values: npt.ArrayLike) -> float | FloatArray: ...
+def series(*values: npt.ArrayLike) -> float | FloatArray:
     """MMI of channels in series per Section 3: the smallest value (elementwise for arrays).
 
     In general an upper bound (data processing); see :func:`chain` for when it is exact.
@@ -51,7 +57,11 @@ def series(*values: Any) -> Any:
     return float(out) if out.ndim == 0 else out
 
 
-def parallel(*values: Any) -> Any:
+@overload
+def parallel(*values: float) -> float: ...
+@overload
+def parallel(*values: npt.ArrayLike) -> float | FloatArray: ...
+def parallel(*values: npt.ArrayLike) -> float | FloatArray:
     """MMI of channels in parallel per Section 3: the sum (elementwise for arrays).
 
     Exact for branches fed by independent inputs; an upper bound when they share the input
@@ -91,13 +101,14 @@ class CapacityBound:
         """``"exact"`` or ``"upper bound"``."""
         return "exact" if self.exact else "upper bound"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """JSON-ready dictionary."""
         return {"value_nats": self.value, "value_bits": self.value / np.log(2.0),
                 "kind": self.kind, "reason": self.reason}
 
 
-def chain(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
+def chain(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+          noise_var: float = 1.0,
           noise: Literal["output", "every"] = "output") -> CapacityBound:
     """Capacity of fully connected layers in series.
 
@@ -151,8 +162,8 @@ def chain(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
 class Branch:
     """One branch of a parallel block: the spectrum it reads, its widths and its budget."""
 
-    eigenvalues: Any
-    widths: Any
+    eigenvalues: npt.ArrayLike
+    widths: Widths
     budget: float
 
 

@@ -1,4 +1,8 @@
-"""Numbers behind Figure 1 of the MMI paper (used by ``infoplane capacity demo``)."""
+"""Numbers behind Figure 1 of the MMI paper (used by ``infoplane capacity demo``).
+
+Data only: the spectra and the MMI values. The figure is drawn outside the ``capacity``
+package (the CLI command calls the figures module), so nothing here needs a graphics library.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from infoplane._typing import FloatArray
 from infoplane.capacity.waterfill import (
     breakpoint_continuity,
     breakpoints,
@@ -17,10 +22,23 @@ from infoplane.capacity.waterfill import (
 TABLE_BUDGETS = (0.1, 1.0, 10.0, 100.0, 1000.0)
 
 
+def figure1_spectra(n0: int = 100) -> dict[str, FloatArray]:
+    """The two spectra of Figure 1, by name.
+
+    ``"exponential"``: λ_i = e^{-0.1(i-1)}; ``"harmonic"``: λ_i = 1/i, for i = 1..N0.
+
+    Examples
+    --------
+    >>> spectra = figure1_spectra(3)
+    >>> [round(float(v), 4) for v in spectra["harmonic"]]
+    [1.0, 0.5, 0.3333]
+    """
+    i = np.arange(1, n0 + 1, dtype=np.float64)
+    return {"exponential": np.exp(-0.1 * (i - 1)), "harmonic": 1.0 / i}
+
+
 def figure1_numbers(n0: int = 100, n1: int = 50, noise_var: float = 1.0) -> dict[str, Any]:
     """MMI values, breakpoints, continuity check and the large-Ñ approximation for Figure 1."""
-    from infoplane.plotting import figure1_spectra
-
     out: dict[str, Any] = {"n0": n0, "n1": n1, "noise_var": noise_var, "unit": "nats",
                            "table_budgets": list(TABLE_BUDGETS), "spectra": {}}
     for name, lam in figure1_spectra(n0).items():

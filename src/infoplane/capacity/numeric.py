@@ -24,9 +24,10 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from infoplane._typing import FloatArray, Unit
 from infoplane._validation import (
@@ -38,13 +39,17 @@ from infoplane._validation import (
     positive,
     unit_factor,
 )
-from infoplane.capacity._input import PSD_RTOL
+from infoplane.capacity._input import PSD_RTOL, BudgetArray
 from infoplane.capacity.waterfill import mmi, water_filling
 from infoplane.capacity.weights import _covariance
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
+
+#: A budget for :func:`numeric_mmi`: one F for all weights, or one per weight tensor (in order
+#: or keyed by name).
+NumericBudget: TypeAlias = float | Sequence[float] | Mapping[str, float] | npt.NDArray[np.generic]
 
 __all__ = [
     "NumericResult",
@@ -283,7 +288,8 @@ def _optimise(shapes: Mapping[str, tuple[int, ...]],
 
 def numeric_mmi_matrices(shapes: Mapping[str, Sequence[int]],
                          build: Callable[[dict[str, torch.Tensor]], torch.Tensor],
-                         covariance: Any, *, budget: Any, noise_var: float = 1.0,
+                         covariance: npt.ArrayLike, *, budget: NumericBudget,
+                         noise_var: float = 1.0,
                          restarts: int = 8, seed: int = 0,
                          max_iter: int = 500) -> NumericResult:
     """Maximise ½ log det(I + A(θ) Σ A(θ)ᵀ/σ²) over weight tensors θ on spheres.
@@ -425,7 +431,8 @@ def _module_parts(module: Any, input_shape: Any) -> tuple[
 
     def build(theta: dict[str, torch.Tensor]) -> torch.Tensor:
         out = functional_call(module, {**fixed, **theta}, (basis,))
-        return out.reshape(in_dim, -1).T
+        a: torch.Tensor = out.reshape(in_dim, -1).T
+        return a
 
     try:
         with torch.no_grad():
@@ -436,7 +443,8 @@ def _module_parts(module: Any, input_shape: Any) -> tuple[
     return weights, build, shape
 
 
-def module_matrix(module: Any, input_shape: Any = None) -> FloatArray:
+def module_matrix(module: nn.Module,
+                  input_shape: int | Sequence[int] | None = None) -> FloatArray:
     """The end-to-end linear map A of a linear module at its current weights, biases dropped.
 
     Parameters
@@ -474,9 +482,9 @@ def module_matrix(module: Any, input_shape: Any = None) -> FloatArray:
         return np.asarray(build(theta).numpy(), dtype=np.float64).copy()
 
 
-def numeric_mmi(module: Any, covariance: Any, *, budget: Any, noise_var: float = 1.0,
-                restarts: int = 8, seed: int = 0, max_iter: int = 500,
-                input_shape: Any = None) -> NumericResult:
+def numeric_mmi(module: nn.Module, covariance: npt.ArrayLike, *, budget: NumericBudget,
+                noise_var: float = 1.0, restarts: int = 8, seed: int = 0, max_iter: int = 500,
+                input_shape: int | Sequence[int] | None = None) -> NumericResult:
     """Numeric MMI of a linear torch architecture: max ½ log det(I + AΣAᵀ/σ²) over its weights.
 
     A(θ) is the end-to-end linear map of ``module`` with weights θ and biases set to zero
@@ -584,7 +592,7 @@ def _autocov(autocov: Any) -> FloatArray:
     return 0.5 * (r + mirrored)
 
 
-def power_spectrum(autocov: Any) -> FloatArray:
+def power_spectrum(autocov: npt.ArrayLike) -> FloatArray:
     """Power spectrum p = DFT of a circularly symmetric autocovariance (1-D or 2-D).
 
     p_j = Σ_k r_k e^{-2πi jk/n} (``numpy.fft.fftn``, every frequency once, no halving); it is
@@ -621,7 +629,7 @@ def power_spectrum(autocov: Any) -> FloatArray:
     return np.ascontiguousarray(np.maximum(p, 0.0))
 
 
-def circulant_covariance(autocov: Any) -> FloatArray:
+def circulant_covariance(autocov: npt.ArrayLike) -> FloatArray:
     """The (block-)circulant covariance of a stationary signal on a ring (1-D) or torus (2-D).
 
     Σ[i, j] = r[(j - i) mod n]; for 2-D signals of shape (n1, n2), flattened row-major (the
@@ -669,8 +677,17 @@ def _spectrum(power_spectrum: Any) -> FloatArray:
     return np.maximum(p, 0.0)
 
 
-def circular_conv_mmi(power_spectrum: Any, *, budget: Any, noise_var: float = 1.0,
-                      unit: Unit = "nats") -> Any:
+@overload
+def circular_conv_mmi(power_spectrum: npt.ArrayLike, *, budget: float, noise_var: float = ...,
+                      unit: Unit = ...) -> float: ...
+@overload
+def circular_conv_mmi(power_spectrum: npt.ArrayLike, *, budget: BudgetArray,
+                      noise_var: float = ..., unit: Unit = ...) -> FloatArray: ...
+@overload
+def circular_conv_mmi(power_spectrum: npt.ArrayLike, *, budget: npt.ArrayLike,
+                      noise_var: float = ..., unit: Unit = ...) -> float | FloatArray: ...
+def circular_conv_mmi(power_spectrum: npt.ArrayLike, *, budget: npt.ArrayLike,
+                      noise_var: float = 1.0, unit: Unit = "nats") -> float | FloatArray:
     """MMI of a single-channel circular convolution Z = k ⊛ X + η of a stationary input.
 
     Derivation. Let X be a Gaussian signal of n = n1⋯nd samples on a ring/torus with circulant
@@ -725,7 +742,7 @@ def circular_conv_mmi(power_spectrum: Any, *, budget: Any, noise_var: float = 1.
     return float(out) if scalar else np.asarray(out, dtype=np.float64)
 
 
-def optimal_circular_kernel(power_spectrum: Any, *, budget: float,
+def optimal_circular_kernel(power_spectrum: npt.ArrayLike, *, budget: float,
                             noise_var: float = 1.0) -> FloatArray:
     """A real full-size kernel attaining :func:`circular_conv_mmi` (water-filling in frequency).
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infoplane._typing import Unit
 from infoplane._validation import as_float, as_int, fail, positive, unit_factor
+from infoplane.capacity._input import Widths
 from infoplane.capacity.waterfill import _active, _mmi_at, _n_tilde, _prefix, mmi
 
 
@@ -56,7 +57,7 @@ def delta_tv_bound(n_classes: int, n_samples: int, m_prime: int = 1) -> float:
     return math.sqrt(y * mp * math.log(2.0) / (2.0 * m))
 
 
-def min_budget(eigenvalues: Any, widths: Any, target: float, noise_var: float = 1.0, *,
+def min_budget(eigenvalues: npt.ArrayLike, widths: Widths, target: float, noise_var: float = 1.0, *,
                unit: Unit = "nats") -> float:
     """Smallest F with MMI(F) >= target: exact inversion of Eq. (4) within its segment.
 
@@ -84,8 +85,8 @@ def min_budget(eigenvalues: Any, widths: Any, target: float, noise_var: float = 
     return float(max(n * mu - p.inv_cum[n - 1], 0.0))
 
 
-def min_width(eigenvalues: Any, target: float, budget: float, noise_var: float = 1.0, *,
-              unit: Unit = "nats") -> int:
+def min_width(eigenvalues: npt.ArrayLike, target: float, budget: float,
+              noise_var: float = 1.0, *, unit: Unit = "nats") -> int:
     """Smallest width N1 with MMI(width=N1, F=budget) >= target.
 
     Breakpoints do not depend on the width, so at a fixed budget MMI(N1) uses

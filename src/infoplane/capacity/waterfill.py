@@ -25,9 +25,10 @@ second derivative, -1/(2 n μ²), jumps (from n = k-1 to n = k active components
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from infoplane._typing import FloatArray, Unit
 from infoplane._validation import (
@@ -39,12 +40,17 @@ from infoplane._validation import (
     positive,
     unit_factor,
 )
-from infoplane.capacity._input import sorted_spectrum
+from infoplane.capacity._input import BudgetArray, Widths, sorted_spectrum
 
 #: Activations whose MMI equals the linear one: ReLU-like (Theorem 3, the bias pushes the
 #: pre-activations into the linear region) and bijective (Theorem 4, noise on the
 #: pre-activation). Theorem 5 extends both to chains.
-CLOSED_FORM_ACTIVATIONS: tuple[str, ...] = (
+#: Activations with a closed-form MMI (the linear one; Theorems 3-4); case-insensitive at run
+#: time.
+Activation: TypeAlias = Literal["linear", "identity", "relu", "leaky_relu", "elu", "selu",
+                                "softplus", "tanh", "sigmoid", "bijective"]
+
+CLOSED_FORM_ACTIVATIONS: tuple[Activation, ...] = (
     "linear", "identity", "relu", "leaky_relu", "elu", "selu", "softplus",
     "tanh", "sigmoid", "bijective",
 )
@@ -125,7 +131,8 @@ def _mmi_from_prefix(p: _Prefix, budget: FloatArray) -> FloatArray:
     return np.asarray(_mmi_at(p, _active(p, budget), budget), dtype=np.float64)
 
 
-def breakpoints(eigenvalues: Any, width: Any, noise_var: float = 1.0) -> FloatArray:
+def breakpoints(eigenvalues: npt.ArrayLike, width: Widths,
+                noise_var: float = 1.0) -> FloatArray:
     """Breakpoints ρ_1 <= ... <= ρ_Ñ of MMI(F) (Lemma 1, Eq. 3).
 
     ρ_k = σ² (k/λ_k - Σ_{i<=k} 1/λ_i) is the budget at which the k-th principal component
@@ -179,7 +186,7 @@ class WaterFilling:
     mmi: float
 
 
-def water_filling(eigenvalues: Any, width: Any, budget: float,
+def water_filling(eigenvalues: npt.ArrayLike, width: Widths, budget: float,
                   noise_var: float = 1.0) -> WaterFilling:
     """Water-filling solution of the MMI problem (Appendix A, Eq. 13-16; Appendix C).
 
@@ -229,8 +236,20 @@ def _solve(p: _Prefix, lam_top: FloatArray, f: float) -> WaterFilling:
                         eigenvalues=lam_top, mmi=float(_mmi_at(p, n, f)))
 
 
-def mmi(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
-        activation: str = "linear", unit: Unit = "nats") -> Any:
+@overload
+def mmi(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: float, noise_var: float = ...,
+        activation: Activation = ..., unit: Unit = ...) -> float: ...
+@overload
+def mmi(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: BudgetArray,
+        noise_var: float = ..., activation: Activation = ...,
+        unit: Unit = ...) -> FloatArray: ...
+@overload
+def mmi(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+        noise_var: float = ..., activation: Activation = ...,
+        unit: Unit = ...) -> float | FloatArray: ...
+def mmi(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+        noise_var: float = 1.0, activation: Activation = "linear",
+        unit: Unit = "nats") -> float | FloatArray:
     """Maximum mutual information sup I(X;Z) of a fully connected network (Theorems 1-5).
 
     Parameters
@@ -278,8 +297,21 @@ def mmi(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
     return float(out) if scalar else out
 
 
-def mmi_derivative(eigenvalues: Any, widths: Any, *, budget: Any, noise_var: float = 1.0,
-                   order: Literal[1, 2] = 1, side: Literal["right", "left"] = "right") -> Any:
+@overload
+def mmi_derivative(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: float,
+                   noise_var: float = ..., order: Literal[1, 2] = ...,
+                   side: Literal["right", "left"] = ...) -> float: ...
+@overload
+def mmi_derivative(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: BudgetArray,
+                   noise_var: float = ..., order: Literal[1, 2] = ...,
+                   side: Literal["right", "left"] = ...) -> FloatArray: ...
+@overload
+def mmi_derivative(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+                   noise_var: float = ..., order: Literal[1, 2] = ...,
+                   side: Literal["right", "left"] = ...) -> float | FloatArray: ...
+def mmi_derivative(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+                   noise_var: float = 1.0, order: Literal[1, 2] = 1,
+                   side: Literal["right", "left"] = "right") -> float | FloatArray:
     """First or second derivative of MMI(F) in nats per unit budget.
 
     dMMI/dF = 1/(2μ) and d²MMI/dF² = -1/(2 n μ²) with n active components. ``side="left"``
@@ -333,7 +365,7 @@ class BreakpointContinuity:
         return float(np.min(rel, initial=np.inf))
 
 
-def breakpoint_continuity(eigenvalues: Any, width: Any,
+def breakpoint_continuity(eigenvalues: npt.ArrayLike, width: Widths,
                           noise_var: float = 1.0) -> BreakpointContinuity:
     """Check the paper's "MMI(F) is discontinuous at ρ_k" remark (Section 4.1).
 
@@ -364,7 +396,7 @@ def breakpoint_continuity(eigenvalues: Any, width: Any,
     return BreakpointContinuity(rho, vl, vr, sl, sr, cl, cr)
 
 
-def mmi_approx(eigenvalues: Any, widths: Any) -> float:
+def mmi_approx(eigenvalues: npt.ArrayLike, widths: Widths) -> float:
     """The paper's large-Ñ approximation MMI ≈ ½ Σ_{i<=Ñ} log(λ_i · mean_j(1/λ_j)) (after Thm 1).
 
     Measured, not trusted (see :func:`mmi_approx_error`): the approximation is Eq. (2) with
@@ -387,8 +419,17 @@ def mmi_approx(eigenvalues: Any, widths: Any) -> float:
     return float(max(0.5 * np.sum(np.log(lam * hbar)), 0.0))
 
 
-def mmi_approx_error(eigenvalues: Any, widths: Any, *, budget: Any,
-                     noise_var: float = 1.0) -> Any:
+@overload
+def mmi_approx_error(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: float,
+                     noise_var: float = ...) -> float: ...
+@overload
+def mmi_approx_error(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: BudgetArray,
+                     noise_var: float = ...) -> FloatArray: ...
+@overload
+def mmi_approx_error(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+                     noise_var: float = ...) -> float | FloatArray: ...
+def mmi_approx_error(eigenvalues: npt.ArrayLike, widths: Widths, *, budget: npt.ArrayLike,
+                     noise_var: float = 1.0) -> float | FloatArray:
     """Signed error ``mmi_approx - mmi`` in nats (negative: the approximation underestimates).
 
     Examples

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 
 from infoplane._typing import FloatArray
 from infoplane._validation import as_int, fail, finite_array, positive
@@ -12,7 +11,7 @@ from infoplane.capacity._input import PSD_RTOL
 from infoplane.capacity.waterfill import water_filling
 
 
-def _covariance(name: str, covariance: Any) -> FloatArray:
+def _covariance(name: str, covariance: npt.ArrayLike) -> FloatArray:
     """A symmetric PSD covariance matrix (a 1-D input is read as a diagonal covariance)."""
     cov = finite_array(name, covariance, ndim=(1, 2))
     if cov.ndim == 1:
@@ -26,7 +25,7 @@ def _covariance(name: str, covariance: Any) -> FloatArray:
     return 0.5 * (cov + cov.T)
 
 
-def optimal_weights(covariance: Any, width: int, budget: float,
+def optimal_weights(covariance: npt.ArrayLike, width: int, budget: float,
                     noise_var: float = 1.0) -> FloatArray:
     """A weight matrix W* that attains the MMI (Appendix A: WᵀW shares Σ_x's eigenvectors).
 
@@ -66,7 +65,7 @@ def optimal_weights(covariance: Any, width: int, budget: float,
     return w
 
 
-def linear_mi(weights: Any, covariance: Any, noise_var: float = 1.0) -> float:
+def linear_mi(weights: npt.ArrayLike, covariance: npt.ArrayLike, noise_var: float = 1.0) -> float:
     """I(X; WX + b + η) = ½ log det(I + W Σ Wᵀ / σ²) in nats (Appendix A, first display).
 
     Computed stably: a Cholesky factor of I + M (all eigenvalues >= 1, so well conditioned)

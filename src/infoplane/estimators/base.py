@@ -236,7 +236,7 @@ class Estimator(ABC):
         f = unit_factor(self.unit)
         return float(ixt) / f, float(ity) / f
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots; override to share work."""
         pairs = [self.plane(t, labels) for t in snapshots]

@@ -826,7 +826,8 @@ def _scratch(name: str, shape: tuple[int, ...], dtype: Any) -> npt.NDArray[Any]:
     if buf is None or buf.size < size:
         buf = np.empty(max(size, 1 << 16), dtype=np.uint8)
         _SCRATCH.buffers[name] = buf
-    return buf[:size].view(dt).reshape(shape)
+    out: npt.NDArray[Any] = buf[:size].view(dt).reshape(shape)
+    return out
 
 
 @functools.lru_cache(maxsize=32)

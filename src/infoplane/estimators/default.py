@@ -64,7 +64,7 @@ def is_discrete(value: npt.ArrayLike, *, max_classes: int = 64) -> bool:
         return False
     rows = arr.reshape(arr.shape[0], -1)
     n_distinct = np.unique(rows, axis=0).shape[0]
-    return n_distinct <= max_classes and 5 * n_distinct <= rows.shape[0]
+    return bool(n_distinct <= max_classes and 5 * n_distinct <= rows.shape[0])
 
 
 @dataclass(frozen=True, kw_only=True)

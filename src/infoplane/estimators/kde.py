@@ -271,7 +271,7 @@ class KDE(Estimator):
         plan = _LabelPlan.of(as_labels("labels", labels, n=ts.shape[0]))
         return self._result(self._bounds_nats(ts, plan))
 
-    def bounds_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+    def bounds_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
                     labels: npt.ArrayLike) -> list[KDEResult]:
         """:meth:`bounds` for many snapshots of one layer (labels validated and sorted once).
 
@@ -285,7 +285,7 @@ class KDE(Estimator):
         plan, arrays = self._many(snapshots, labels)
         return [self._result(self._bounds_nats(ts, plan)) for ts in arrays]
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, ``bound`` selected, labels prepared once.
 
@@ -303,7 +303,7 @@ class KDE(Estimator):
         return arr[:, 0], arr[:, 1]
 
     # ------------------------------------------------------------------------- internals
-    def _many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+    def _many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
               labels: npt.ArrayLike) -> tuple[_LabelPlan, list[FloatArray]]:
         arrays = [as_samples(f"snapshots[{i}]", s) for i, s in enumerate(snapshots)]
         n = arrays[0].shape[0] if arrays else None
@@ -493,7 +493,7 @@ def pairwise_kernel_sums(t: FloatArray, sorted_codes: IntArray, *, noise_var: fl
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(work, range(workers)))
-    total = acc.sum(axis=0)
+    total: FloatArray = acc.sum(axis=0)
     np.clip(total[0], 1.0, n, out=total[0])
     np.clip(total[2], 1.0, n, out=total[2])
     np.clip(total[1], 1.0, total[0], out=total[1])

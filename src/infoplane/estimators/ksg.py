@@ -178,7 +178,8 @@ class _Marginal:
             eps: FloatArray = _kernels().tree_knn(self._kd(), k, self.workers,
                                                   need_index=False)[0]
             return eps
-        return _kernels().knn(self._sample(), k, self.workers, need_index=False)[0]
+        eps = _kernels().knn(self._sample(), k, self.workers, need_index=False)[0]
+        return eps
 
 
 def _knn(z: FloatArray, k: int, workers: int, *,
@@ -380,7 +381,7 @@ class _KNNPlane(Estimator):
             warn(note)
         return h, ity
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, the label grouping shared.
 
@@ -768,7 +769,7 @@ def _plane(est: _KNNPlane, t: FloatArray, labels: IntArray,
     return h, ity, notes
 
 
-def _plane_many(est: _KNNPlane, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+def _plane_many(est: _KNNPlane, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
                 labels: npt.ArrayLike,
                 workers: int) -> tuple[FloatArray, FloatArray]:
     codes = as_labels("labels", labels)

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail
@@ -211,7 +212,7 @@ class LatentMI(Estimator):
             as_int("num_threads", self.num_threads, min_value=1)
 
     # ------------------------------------------------------------------ public interface
-    def fit_details(self, x: Any, y: Any) -> LatentFit:
+    def fit_details(self, x: npt.ArrayLike, y: npt.ArrayLike) -> LatentFit:
         """The estimate with the split sizes, the stopping step and both embedding estimates."""
         xs, ys = self._prepare(x, y)
         return self._run(xs, ys)
@@ -280,7 +281,8 @@ class LatentMI(Estimator):
 
             def train_loss(idx: IntArray) -> torch.Tensor:
                 rows = tr_t[torch.as_tensor(idx, device=device)]
-                return -_symmetric_infonce(*net(tx[rows], ty[rows]))
+                loss: torch.Tensor = -_symmetric_infonce(*net(tx[rows], ty[rows]))
+                return loss
 
             def validate() -> float:
                 fx, gy = net(tx[va_t], ty[va_t])

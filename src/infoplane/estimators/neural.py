@@ -192,11 +192,13 @@ class _ConcatStatistic(_Critic):
         self.rest = nn.Sequential(nn.SiLU(), _mlp(hidden, hidden, layers - 1, 1))
 
     def paired(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.rest(self.wx(x) + self.wy(y)).squeeze(-1)
+        out: torch.Tensor = self.rest(self.wx(x) + self.wy(y)).squeeze(-1)
+        return out
 
     def matrix(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         pre = self.wx(x)[:, None, :] + self.wy(y)[None, :, :]
-        return self.rest(pre).squeeze(-1)
+        out: torch.Tensor = self.rest(pre).squeeze(-1)
+        return out
 
 
 class _SeparableCritic(_Critic):
@@ -209,10 +211,12 @@ class _SeparableCritic(_Critic):
         self.scale = 1.0 / math.sqrt(hidden)
 
     def paired(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return (self.g(x) * self.h(y)).sum(1) * self.scale
+        out: torch.Tensor = (self.g(x) * self.h(y)).sum(1) * self.scale
+        return out
 
     def matrix(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return (self.g(x) @ self.h(y).T) * self.scale
+        out: torch.Tensor = (self.g(x) @ self.h(y).T) * self.scale
+        return out
 
 
 def _zero_output(seq: nn.Sequential) -> None:
@@ -695,7 +699,7 @@ class _NeuralEstimator(Estimator):
         """
         return super().plane(t, labels)
 
-    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[Any],
+    def plane_many(self, snapshots: Sequence[npt.ArrayLike] | npt.NDArray[np.generic],
                    labels: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """(I(X;T_s), I(T_s;Y)) for many snapshots, warm-started as in :meth:`estimate_many`.
 

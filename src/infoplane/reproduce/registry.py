@@ -9,7 +9,6 @@ paths (rather than function objects) keep claims picklable across processes and 
 from __future__ import annotations
 
 import importlib
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,16 +18,19 @@ from typing import Any, Literal, cast, get_args
 import numpy as np
 
 from infoplane._validation import as_float, choice, fail
+from infoplane.reproduce.checks import VERDICTS, Check, Verdict, _jsonable, combine
 
 __all__ = [
     "BUILTIN_MODULES",
     "REGISTRY",
     "VERDICTS",
+    "Check",
     "Claim",
     "ClaimContext",
     "ClaimResult",
     "Paper",
     "Verdict",
+    "claim",
     "get",
     "load_builtin",
     "register",
@@ -37,9 +39,7 @@ __all__ = [
 ]
 
 Paper = Literal["mmi", "interpretation"]
-Verdict = Literal["holds", "holds with caveats", "does not hold", "not testable here", "error"]
 PAPERS: tuple[str, ...] = get_args(Paper)
-VERDICTS: tuple[str, ...] = get_args(Verdict)
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _FUNC = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
@@ -71,24 +71,6 @@ class ClaimContext:
     def seed_list(self) -> list[int]:
         """The seeds to use: ``[seed, seed + 1, ..., seed + seeds - 1]``."""
         return list(range(self.seed, self.seed + self.seeds))
-
-
-def _jsonable(obj: Any, name: str) -> Any:
-    """A JSON-able copy of `obj`: NumPy scalars/arrays to Python, non-finite floats to None."""
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v, f"{name}[{k!r}]") for k, v in obj.items()}
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist(), name)
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v, f"{name}[{i}]") for i, v in enumerate(obj)]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, bool | int | str):
-        return obj
-    raise TypeError(f"`{name}` must be JSON-able (numbers, strings, lists, dicts), "
-                    f"got {type(obj).__name__}.")
 
 
 def spread(values: Iterable[float]) -> dict[str, float | int]:
@@ -125,8 +107,9 @@ class ClaimResult:
     ----------
     claim_id : str
         The :attr:`Claim.id` this result belongs to.
-    verdict : {"holds", "holds with caveats", "does not hold", "not testable here", "error"}
-        The verdict; ``"error"`` is set by the runner when the claim function raised.
+    verdict : Verdict
+        The verdict: :func:`~infoplane.reproduce.checks.combine` of `checks` (enforced when
+        `checks` is non-empty); ``"error"`` is set by the runner when the claim function raised.
     why : str
         One or two sentences justifying the verdict (for ``"error"``: the exception's message).
     numbers : dict
@@ -139,6 +122,8 @@ class ClaimResult:
         inside ``out`` to relative ones).
     seconds : float
         Wall-clock seconds the claim took (set by the runner).
+    checks : sequence of Check
+        The typed checks the verdict is combined from (see :meth:`from_checks`).
 
     Examples
     --------
@@ -154,8 +139,18 @@ class ClaimResult:
     key_number: str = ""
     figures: tuple[str, ...] = ()
     seconds: float = 0.0
+    checks: tuple[Check, ...] = ()
 
     def __post_init__(self) -> None:
+        checks = tuple(Check.from_dict(c) if isinstance(c, Mapping) else c for c in self.checks)
+        for c in checks:
+            if not isinstance(c, Check):
+                raise TypeError(f"`checks` must hold Check records, got {type(c).__name__}.")
+        object.__setattr__(self, "checks", checks)
+        if checks and self.verdict != "error" and self.verdict != combine(checks):
+            raise ValueError(f"claim {self.claim_id!r}: `verdict` {self.verdict!r} is not the "
+                             f"combination of its checks ({combine(checks)!r}); build the "
+                             "result with ClaimResult.from_checks.")
         if not isinstance(self.claim_id, str) or not self.claim_id:
             raise fail("claim_id", "a non-empty string", self.claim_id)
         choice("verdict", self.verdict, VERDICTS)
@@ -182,14 +177,46 @@ class ClaimResult:
             "key_number": self.key_number,
             "figures": list(self.figures),
             "seconds": self.seconds,
+            "checks": [c.to_dict() for c in self.checks],
         }
+
+    @classmethod
+    def from_checks(cls, claim_id: str, checks: Sequence[Check], *, why: str = "",
+                    numbers: Mapping[str, Any] | None = None, key_number: str = "",
+                    figures: Sequence[str] = ()) -> ClaimResult:
+        """A result whose verdict is :func:`~infoplane.reproduce.checks.combine` of `checks`.
+
+        Parameters
+        ----------
+        claim_id : str
+        checks : sequence of Check
+            Non-empty.
+        why : str
+            Prefix of the justification; the decisive checks' ``why`` follow it.
+        numbers, key_number, figures
+            As in the class.
+
+        Returns
+        -------
+        ClaimResult
+        """
+        checks = tuple(checks)
+        if not checks:
+            raise ValueError(f"claim {claim_id!r}: `checks` must be non-empty.")
+        verdict = combine(checks)
+        decisive = [c for c in checks if c.role == "measurement"]
+        lines = [f"{c.name}: {c.verdict} — {c.why}" for c in decisive]
+        text = " ".join(p for p in [why.strip(), "; ".join(lines)] if p)
+        return cls(claim_id, verdict, text, dict(numbers or {}), key_number, tuple(figures),
+                   checks=checks)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClaimResult:
         """Rebuild a result from :meth:`to_dict` output (unknown keys are rejected)."""
         if not isinstance(data, Mapping):
             raise TypeError(f"`data` must be a dict, got {type(data).__name__}.")
-        allowed = {"claim_id", "verdict", "why", "numbers", "key_number", "figures", "seconds"}
+        allowed = {"claim_id", "verdict", "why", "numbers", "key_number", "figures", "seconds",
+                   "checks"}
         extra = set(data) - allowed
         if extra:
             raise fail("data", f"a dict with keys from {sorted(allowed)}", sorted(extra))
@@ -220,6 +247,9 @@ class Claim:
         ``(ctx: ClaimContext) -> ClaimResult``.
     quick_seconds : float
         Estimated seconds in quick mode (for scheduling and the report), >= 0.
+    analytic : str
+        Empty for a claim whose checks a forced-wrong input can turn; otherwise the argument
+        why no such input exists (the report labels the claim "analytic").
 
     Examples
     --------
@@ -235,12 +265,13 @@ class Claim:
     measures: str
     func: str
     quick_seconds: float = 1.0
+    analytic: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _SLUG.match(self.id):
             raise fail("id", "a slug of lower-case letters, digits, '-' or '_'", self.id)
         choice("paper", self.paper, PAPERS)
-        for name in ("section", "statement", "measures"):
+        for name in ("section", "statement", "measures", "analytic"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"`{name}` must be a string, got {getattr(self, name)!r}.")
         if not isinstance(self.func, str) or not _FUNC.match(self.func):
@@ -271,14 +302,68 @@ class Claim:
 
 
 REGISTRY: dict[str, Claim] = {}
+"""Every known claim by id, in registration order."""
 
-#: Modules defining the built-in claims of both papers; each registers its claims on import.
-BUILTIN_MODULES: tuple[str, ...] = ("infoplane.reproduce.claims_mmi",
-                                    "infoplane.reproduce.claims_interp")
+#: Modules defining the built-in claims of both papers (in report order); each declares its
+#: claims with :func:`claim` on import.
+BUILTIN_MODULES: tuple[str, ...] = (
+    "infoplane.papers.mmi.claims",
+    "infoplane.papers.interpretation.plane",
+    "infoplane.papers.interpretation.bounds",
+    "infoplane.papers.interpretation.dynamics",
+    "infoplane.papers.interpretation.margin",
+    "infoplane.papers.interpretation.residual",
+    "infoplane.papers.interpretation.separability",
+)
+#: Every claim declared with :func:`claim`, by id (what :func:`load_builtin` registers).
+_DECLARED: dict[str, Claim] = {}
+
+ClaimFunc = Callable[[ClaimContext], "ClaimResult"]
+
+
+def claim(id: str, *, paper: Paper, section: str, statement: str, measures: str,
+          quick_seconds: float = 1.0, analytic: str = "") -> Callable[[ClaimFunc], ClaimFunc]:
+    """Declare and register the claim that the decorated module-level function measures.
+
+    The id is written once, beside the function; the function's import path becomes
+    :attr:`Claim.func`.
+
+    Parameters
+    ----------
+    id, paper, section, statement, measures, quick_seconds, analytic
+        As in :class:`Claim`.
+
+    Returns
+    -------
+    callable
+        A decorator returning the function unchanged.
+
+    Examples
+    --------
+    >>> @claim("doc-demo", paper="mmi", section="Eq. 0", statement="s", measures="m")
+    ... def demo(ctx): ...
+    >>> REGISTRY["doc-demo"].func.endswith(":demo")
+    True
+    >>> _ = REGISTRY.pop("doc-demo"), _DECLARED.pop("doc-demo")
+    """
+    def decorate(fn: ClaimFunc) -> ClaimFunc:
+        c = Claim(id=id, paper=paper, section=section, statement=statement, measures=measures,
+                  func=f"{fn.__module__}:{fn.__qualname__}", quick_seconds=quick_seconds,
+                  analytic=analytic)
+        if id in _DECLARED and _DECLARED[id].func != c.func:
+            raise fail("id", "declared once", id, f"(already declared by {_DECLARED[id].func!r})")
+        _DECLARED[id] = c
+        if id not in REGISTRY:
+            register(c)
+        return fn
+
+    return decorate
 
 
 def load_builtin() -> dict[str, Claim]:
-    """Register the claims of :data:`BUILTIN_MODULES` that are missing (idempotent).
+    """Import :data:`BUILTIN_MODULES` and register their declared claims that are missing.
+
+    Idempotent: a registry emptied by a test is filled again.
 
     Returns
     -------
@@ -286,9 +371,14 @@ def load_builtin() -> dict[str, Claim]:
         :data:`REGISTRY`.
     """
     for name in BUILTIN_MODULES:
-        importlib.import_module(name).register_all()
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # transitional: a paper module not written yet
+            if exc.name != name:
+                raise
+    register_missing(c for c in _DECLARED.values() if c.func.partition(":")[0]
+                     in BUILTIN_MODULES)
     return REGISTRY
-"""Every known claim by id, in registration order."""
 
 
 def register(claim: Claim) -> Claim:

@@ -6,12 +6,15 @@ by :func:`~infoplane.reproduce.runner.run_claims` and the matching
 directory ``out`` (the same directory given to ``run_claims``):
 
 ``index.html``
-    A summary table (claim, verdict badge, key number), then one section per claim: the
-    statement quoted with its paper section, what is measured, a table of the numbers, the
-    figures, and the verdict with its justification. Figures smaller than 2 MB are embedded as
-    ``data:`` URIs, larger ones are linked relative to ``out``. All text is HTML-escaped.
+    A summary table (claim, verdict badge, checks, key number), then one section per claim:
+    the statement quoted with its paper section, what is measured, its checks grouped by role
+    (decisive measurements, supporting steps, constructed counterexamples, background), a
+    table of the numbers, the figures, and the verdict with its justification. Figures smaller
+    than 2 MB are embedded as ``data:`` URIs, larger ones are linked relative to ``out``. All
+    text is HTML-escaped.
 ``summary.json``
-    The settings, the count of each verdict, and one record per claim.
+    The settings, the count of each verdict, and one record per claim with its ``checks``
+    (a list of objects with ``name``, ``verdict``, ``role``, ``criterion``, ``why``, ``numbers``).
 ``summary.md``
     A Markdown table (claim, paper §, verdict, key number) followed by one line per claim.
 
@@ -31,7 +34,7 @@ import jinja2
 from infoplane._io import atomic_write, write_json
 from infoplane.reproduce.registry import VERDICTS, Claim, ClaimResult
 
-__all__ = ["EMBED_LIMIT", "flatten_numbers", "format_number", "write_report"]
+__all__ = ["EMBED_LIMIT", "checks_summary", "flatten_numbers", "format_number", "write_report"]
 
 EMBED_LIMIT: int = 2 * 1024 * 1024
 """Figures smaller than this many bytes are embedded in ``index.html`` as data URIs."""
@@ -50,7 +53,17 @@ _COLOURS: dict[str, str] = {
     "holds with caveats": "#9a6700",
     "does not hold": "#cf222e",
     "not testable here": "#6e7781",
+    "indeterminate": "#57606a",
+    "refuted by counterexample": "#bc4c00",
     "error": "#8250df",
+}
+
+#: How each check role is introduced in a claim's section.
+_ROLE_TITLES: dict[str, str] = {
+    "measurement": "Checks that decide the verdict",
+    "supporting": "Supporting checks (steps of the argument; a failure adds a caveat)",
+    "counterexample": "Constructed counterexamples (mathematics, reported apart; not decisive)",
+    "background": "Background (cited results and other readings; not decisive)",
 }
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -88,12 +101,14 @@ Verdicts:
 
 <h2 id="summary">Summary</h2>
 <table id="summary-table">
-<thead><tr><th>Claim</th><th>Paper §</th><th>Verdict</th><th>Key number</th></tr></thead>
+<thead><tr><th>Claim</th><th>Paper §</th><th>Verdict</th><th>Checks</th><th>Key number</th>
+</tr></thead>
 <tbody>
 {% for item in items %}
 <tr><td><a href="#claim-{{ item.id }}">{{ item.id }}</a></td>
 <td>{{ item.paper }}, {{ item.section }}</td>
 <td><span class="badge" style="background: {{ item.colour }}">{{ item.verdict }}</span></td>
+<td>{{ item.checks_text }}</td>
 <td>{{ item.key_number }}</td></tr>
 {% endfor %}
 </tbody>
@@ -106,6 +121,20 @@ Verdicts:
 <p class="muted">{{ item.paper }} paper, {{ item.section }}</p>
 <blockquote>{{ item.statement }}</blockquote>
 {% if item.measures %}<p><strong>What we measure:</strong> {{ item.measures }}</p>{% endif %}
+{% if item.analytic %}<p><strong>Analytic:</strong> no forced-wrong input can change this
+verdict: {{ item.analytic }}</p>{% endif %}
+{% for group in item.check_groups %}
+<h3>{{ group.title }}</h3>
+<table class="checks">
+<thead><tr><th>Check</th><th>Verdict</th><th>Criterion</th><th>Measured</th></tr></thead>
+<tbody>
+{% for c in group.checks %}<tr><td>{{ c.name }}</td>
+<td><span class="badge" style="background: {{ c.colour }}">{{ c.verdict }}</span></td>
+<td>{{ c.criterion }}</td><td>{{ c.why }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% endfor %}
 {% if item.numbers %}
 <table class="numbers">
 <thead><tr><th>Quantity</th><th>Value</th></tr></thead>
@@ -257,6 +286,45 @@ def _md_cell(text: str) -> str:
     return "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in flat)
 
 
+def checks_summary(result: ClaimResult) -> str:
+    """One line on a result's checks, e.g. ``"2/3 decisive hold, 1 indeterminate"``.
+
+    Examples
+    --------
+    >>> from infoplane.reproduce.checks import Check
+    >>> r = ClaimResult.from_checks("x", [Check("a", "holds"), Check("b", "indeterminate")])
+    >>> checks_summary(r)
+    '1/2 decisive hold, 1 indeterminate'
+    """
+    decisive = [c for c in result.checks if c.role == "measurement"]
+    if not decisive:
+        return "no checks" if not result.checks else "none decisive"
+    parts = [f"{sum(c.verdict == 'holds' for c in decisive)}/{len(decisive)} decisive hold"]
+    for v in ("does not hold", "indeterminate", "not testable here"):
+        n = sum(c.verdict == v for c in decisive)
+        if n and v != "does not hold":
+            parts.append(f"{n} {v}")
+    others = [c for c in result.checks if c.role != "measurement"]
+    refuted = sum(c.verdict == "refuted by counterexample" for c in others)
+    weak = sum(c.role == "supporting" and c.verdict == "does not hold" for c in others)
+    if weak:
+        parts.append(f"{weak} supporting fail")
+    if refuted:
+        parts.append(f"{refuted} refuted by counterexample")
+    return ", ".join(parts)
+
+
+def _check_groups(result: ClaimResult) -> list[dict[str, Any]]:
+    groups = []
+    for role, title in _ROLE_TITLES.items():
+        chosen = [{"name": c.name, "verdict": c.verdict, "criterion": c.criterion,
+                   "why": c.why, "colour": _COLOURS.get(c.verdict, "#6e7781")}
+                  for c in result.checks if c.role == role]
+        if chosen:
+            groups.append({"title": title, "checks": chosen})
+    return groups
+
+
 def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], out: str | Path,
                  *, title: str = "infoplane reproduce",
                  settings: Mapping[str, Any]) -> dict[str, Path]:
@@ -328,6 +396,8 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
             "id": r.claim_id, **fields, "verdict": r.verdict,
             "colour": _COLOURS.get(r.verdict, "#6e7781"), "key_number": r.key_number,
             "why": r.why, "numbers": flatten_numbers(r.numbers),
+            "checks_text": checks_summary(r), "check_groups": _check_groups(r),
+            "analytic": claims[r.claim_id].analytic if r.claim_id in claims else "",
             "figures": [_figure(root, f, EMBED_LIMIT) for f in r.figures], "log": log,
             "seconds_text": f"Took {r.seconds:.1f} s.",
         })
@@ -336,6 +406,8 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
             "statement": fields["statement"], "verdict": r.verdict,
             "measures": fields["measures"], "key_number": r.key_number, "why": r.why,
             "numbers": dict(r.numbers), "seconds": r.seconds,
+            "checks": [c.to_dict() for c in r.checks],
+            "analytic": claims[r.claim_id].analytic if r.claim_id in claims else "",
             "figures": list(r.figures), **({"log": log} if log else {}),
         })
 
@@ -353,11 +425,11 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
 
     lines = [f"# {_md_cell(title)}", ""]
     lines.append("Verdicts: " + ", ".join(f"{v}: {n}" for v, n in counts.items()) + ".")
-    lines += ["", "| Claim | Paper § | Verdict | Key number |", "|---|---|---|---|"]
-    for rec in records:
+    lines += ["", "| Claim | Paper § | Verdict | Checks | Key number |", "|---|---|---|---|---|"]
+    for rec, r in zip(records, results, strict=True):
         lines.append(f"| {_md_cell(rec['id'])} | {_md_cell(rec['paper'])} "
                      f"{_md_cell(rec['section'])} | {_md_cell(rec['verdict'])} "
-                     f"| {_md_cell(rec['key_number'])} |")
+                     f"| {_md_cell(checks_summary(r))} | {_md_cell(rec['key_number'])} |")
     lines.append("")
     for rec in records:
         extra = f" (traceback: `{rec['log']}`)" if "log" in rec else ""

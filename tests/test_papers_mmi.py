@@ -10,23 +10,25 @@ import pytest
 
 from infoplane import capacity
 from infoplane.capacity import BreakpointContinuity
-from infoplane.reproduce import claims_mmi
+from infoplane.papers.mmi import claims as claims_mmi
+from infoplane.reproduce.checks import combine
 from infoplane.reproduce.registry import REGISTRY, VERDICTS, ClaimContext, ClaimResult
+
+CLAIM_IDS = [cid for cid, c in REGISTRY.items() if c.paper == "mmi"]
 
 _RESULTS: dict[str, ClaimResult] = {}
 
 
 def test_import_registers_ids() -> None:
-    claims_mmi.register_all()
-    for cid in claims_mmi.CLAIM_IDS:
+    assert len(CLAIM_IDS) == 11
+    for cid in CLAIM_IDS:
         assert cid in REGISTRY
         assert REGISTRY[cid].paper == "mmi"
         assert callable(REGISTRY[cid].load_func())
 
 
 def test_all_claims_run_quick(tmp_path: Path) -> None:
-    claims_mmi.register_all()
-    for cid in claims_mmi.CLAIM_IDS:
+    for cid in CLAIM_IDS:
         out = tmp_path / cid
         out.mkdir()
         ctx = ClaimContext(out_dir=out, quick=True, seeds=2, seed=0)
@@ -34,6 +36,7 @@ def test_all_claims_run_quick(tmp_path: Path) -> None:
         assert res.claim_id == cid
         assert res.verdict in VERDICTS and res.verdict != "error"
         assert res.figures and all(Path(f).is_file() and f.endswith(".png") for f in res.figures)
+        assert res.checks and res.verdict == combine(res.checks)
         _RESULTS[cid] = res
     assert _RESULTS["mmi-discontinuity"].verdict == "does not hold"
     assert _RESULTS["mmi-theorem1"].verdict == "holds"
@@ -58,7 +61,6 @@ _DETERMINISTIC = ("mmi-theorem3", "mmi-theorem4", "mmi-figure1", "mmi-large_n_ap
 
 def _run(cid: str, out: Path, seeds: int = 2) -> ClaimResult:
     """Run claim `cid` in quick mode with `seeds` seeds from seed 0, figures into `out`."""
-    claims_mmi.register_all()
     return REGISTRY[cid].load_func()(ClaimContext(out_dir=out, quick=True, seeds=seeds, seed=0))
 
 
@@ -69,7 +71,7 @@ def _spreads(numbers: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_claim_ids_split_into_seeded_and_deterministic() -> None:
-    assert sorted(_SEEDED + _DETERMINISTIC) == sorted(claims_mmi.CLAIM_IDS)
+    assert sorted(_SEEDED + _DETERMINISTIC) == sorted(CLAIM_IDS)
 
 
 @pytest.mark.parametrize("cid", _SEEDED)
@@ -145,7 +147,7 @@ def _jumpy(value: float, slope: float) -> Callable[..., BreakpointContinuity]:
 
 @pytest.mark.parametrize(("value", "slope", "expected"), [
     (0.01, 0.0, "holds"),
-    (0.0, 0.01, "holds with caveats"),
+    (0.0, 0.01, "does not hold"),  # a kink is not a discontinuity
     (0.0, 0.0, "does not hold"),
 ])
 def test_discontinuity_verdict_follows_the_jumps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -180,7 +182,7 @@ def _sp_run(**change: float) -> dict[str, float]:
 
 @pytest.mark.parametrize(("change", "expected"), [
     ({}, "holds"),
-    ({"series_every_numeric": 0.7, "parallel_shared_numeric": 1.8}, "holds with caveats"),
+    ({"series_every_numeric": 0.7, "parallel_shared_numeric": 1.8}, "holds"),  # 1 seed: unsure
     ({"series_output_numeric": 0.99}, "does not hold"),
     ({"series_output_library": 1.01}, "does not hold"),
     ({"parallel_independent_numeric": 1.98}, "does not hold"),
@@ -198,3 +200,91 @@ def test_series_parallel_verdict_branches(tmp_path: Path, monkeypatch: pytest.Mo
     res = _run("mmi-series_parallel", tmp_path)
     assert res.verdict == expected
     assert res.numbers["series_every_gap_nats"]["n"] == 2
+
+
+def test_series_parallel_gap_on_every_seed_is_a_caveat(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(seed: int, quick: bool) -> dict[str, float]:
+        return _sp_run(series_every_numeric=0.7 - 0.01 * seed)
+
+    monkeypatch.setattr(claims_mmi, "_series_parallel_seed", fake)
+    res = _run("mmi-series_parallel", tmp_path)
+    assert res.verdict == "holds with caveats"
+    gap = next(c for c in res.checks if c.name.startswith("series = min with noise after"))
+    assert (gap.verdict, gap.role) == ("does not hold", "supporting")
+
+
+# ------------------------------------------------------------------ forced-wrong inputs per claim
+
+
+def _ctx(out: Path, seeds: int = 2) -> ClaimContext:
+    return ClaimContext(out_dir=out, quick=True, seeds=seeds, seed=0)
+
+
+def test_lemma1_unsorted_breakpoints_do_not_hold(tmp_path: Path) -> None:
+    def unsorted(lam: Any, width: int) -> Any:  # Eq. (3) without sorting the eigenvalues
+        import numpy as np
+
+        lam = np.asarray(lam)[::-1][:width]
+        k = np.arange(1, lam.size + 1)
+        return k / lam - np.cumsum(1.0 / lam)
+
+    assert claims_mmi.claim_lemma1(_ctx(tmp_path)).verdict == "holds"
+    res = claims_mmi.claim_lemma1(_ctx(tmp_path), breakpoints=unsorted)
+    assert res.verdict == "does not hold"
+    assert {c.name for c in res.checks if c.verdict == "does not hold"} >= {"ρ ordered"}
+
+
+def test_theorem3_bias_that_cannot_grow_does_not_hold(tmp_path: Path) -> None:
+    import numpy as np
+
+    assert claims_mmi.claim_theorem3(_ctx(tmp_path)).verdict == "holds"
+    res = claims_mmi.claim_theorem3(_ctx(tmp_path), biases=np.linspace(-2.0, 0.0, 5))
+    assert res.verdict == "does not hold"
+
+
+def test_theorem4_wrong_formula_does_not_hold(tmp_path: Path) -> None:
+    import math
+
+    assert claims_mmi.claim_theorem4(_ctx(tmp_path)).verdict == "holds"
+    res = claims_mmi.claim_theorem4(_ctx(tmp_path), reference=lambda f: math.log1p(f))  # no ½
+    assert res.verdict == "does not hold"
+
+
+def test_theorem5_without_the_bottleneck_does_not_hold(tmp_path: Path) -> None:
+    assert claims_mmi.claim_theorem5(_ctx(tmp_path), bottleneck=False).verdict == "does not hold"
+
+
+def test_figure1_is_checked_against_the_optimiser(tmp_path: Path) -> None:
+    import numpy as np
+
+    res = claims_mmi.claim_figure1(_ctx(tmp_path))
+    assert res.verdict == "holds"
+    roles = {c.name: c.role for c in res.checks}
+    assert roles["increasing and concave"] == "supporting"
+    assert roles["curve = numeric optimum"] == "measurement"
+    # a curve drawn with σ² = 2 is still increasing and concave, but not the MMI
+    wrong = claims_mmi.claim_figure1(
+        _ctx(tmp_path), curve=lambda lam, w, f: np.asarray(capacity.mmi(lam, w, budget=f,
+                                                                        noise_var=2.0)))
+    assert wrong.verdict == "does not hold"
+    shape = next(c for c in wrong.checks if c.name == "increasing and concave")
+    assert shape.verdict == "holds"  # the old criterion would have passed it
+
+
+def test_figure1_wrong_breakpoints_do_not_hold(tmp_path: Path) -> None:
+    res = claims_mmi.claim_figure1(
+        _ctx(tmp_path), breakpoints=lambda lam, w: capacity.breakpoints(lam, w, 2.0))
+    assert res.verdict == "does not hold"
+
+
+def test_large_n_exact_approximation_holds(tmp_path: Path) -> None:
+    assert claims_mmi.claim_large_n_approx(_ctx(tmp_path)).verdict == "does not hold"
+    res = claims_mmi.claim_large_n_approx(_ctx(tmp_path), approx_error=lambda lam, n, f: 0.0)
+    assert res.verdict == "holds"
+
+
+def test_eq1_is_not_testable_and_says_why(tmp_path: Path) -> None:
+    res = claims_mmi.claim_eq1(_ctx(tmp_path))
+    assert res.verdict == "not testable here"
+    assert [c.verdict for c in res.checks] == ["not testable here"]

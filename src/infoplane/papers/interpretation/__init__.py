@@ -1,0 +1,1 @@
+"""Claims, experiments and analysis runs of the interpretation paper."""

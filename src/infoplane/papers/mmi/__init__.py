@@ -1,0 +1,1 @@
+"""Claims of the maximum-mutual-information (MMI) paper."""
