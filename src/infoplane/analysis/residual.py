@@ -624,7 +624,9 @@ def _train(model: nn.Module, data: tuple[torch.Tensor, ...], *, epochs: int, bat
             recorder.record(step)
 
     record(0, model)
-    hist = fit(model, (xtr, ytr), (xte, yte), cfg, step_callback=record, progress=False)
+    # one thread: these small convolutions gain little from two, and lose a lot on busy cores
+    hist = fit(model, (xtr, ytr), (xte, yte), cfg, step_callback=record, progress=False,
+               num_threads=1)
     seconds = time.perf_counter() - t0
     assert hist.test_accuracy is not None
     steps = epochs * math.ceil(len(ytr) / batch)
