@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 TORCH_PIN := 2.13.0
 
-.PHONY: demo test test-slow lint bench install clean
+.PHONY: demo test test-fast test-slow lint bench install clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) lint
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not slow and not e2e"
 
 test-slow: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m slow

@@ -1,8 +1,7 @@
-"""Tests of infoplane.analysis.margin (Claim 2.2 of the interpretation paper)."""
+"""Tests of infoplane.analysis.margin: the measurement tools behind Claim 2.2."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -111,40 +110,6 @@ def test_taylor_step_17_fails_for_negative_z() -> None:
     assert t["taylor17_violations"] == np.sum(x[:, 0] < 0)
 
 
-def test_gd_then_sgd_finite() -> None:
-    r = mg.gd_then_sgd(steps=30, record_every=10, n=60, hidden=(8,), batch_size=4)
-    s = r.summary()
-    assert all(math.isfinite(v) for v in s.values())
-    assert r.switch == 30 and r.steps[-1] == 60
-    assert np.all(np.isfinite(r.margin)) and np.all(np.isfinite(r.margin_control))
-    np.testing.assert_array_equal(r.loss[r.steps <= 30], r.loss_control[r.steps <= 30])
-
-
-def test_run_writes_outputs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    real_train, real_switch = mg.train_logistic, mg.gd_then_sgd
-
-    def small_train(*a, **k):  # type: ignore[no-untyped-def]
-        k["steps"] = 2000
-        return real_train(*a, **k)
-
-    def small_switch(*a, **k):  # type: ignore[no-untyped-def]
-        k.update(steps=30, n=60, hidden=(8,))
-        return real_switch(*a, **k)
-
-    monkeypatch.setattr(mg, "train_logistic", small_train)
-    monkeypatch.setattr(mg, "gd_then_sgd", small_switch)
-    res = mg.run(tmp_path, quick=True)
-    for name in ("margin_angle.png", "margin_bound.png", "margin_switch.png", "margin.json"):
-        assert (tmp_path / name).stat().st_size > 0
-    data = json.loads((tmp_path / "margin.json").read_text())
-    assert data["verdicts"] == res["verdicts"]
-    holds = {v["claim"][:4]: v["holds"] for v in res["verdicts"]}
-    assert holds["(14)"] == "does not hold"
-    assert holds["(17)"] == "does not hold"
-    assert all(v["holds"] in ("holds", "holds with caveats", "does not hold")
-               for v in res["verdicts"])
-
-
 def test_errors() -> None:
     x, y = _symmetric()
     with pytest.raises(ValueError, match=r"`y` must be labels in \{-1, \+1\}"):
@@ -161,3 +126,95 @@ def test_errors() -> None:
         mg.normalised_margin([1.0, 0.0], [[np.nan, 0.0]], [1])
     with pytest.raises(ValueError, match="`lr` must be > 0"):
         mg.train_logistic(x, y, lr=0.0)
+
+
+def _direct_mi(joint: np.ndarray) -> float:
+    """I from a joint probability table (rows: first variable), by the definition."""
+    pa = joint.sum(axis=1, keepdims=True)
+    pb = joint.sum(axis=0, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = joint * np.log(joint / (pa * pb))
+    return float(np.nansum(t))
+
+
+def test_ib_terms_match_joint_tables() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((9, 3))
+    y = np.where(rng.random(9) < 0.4, 1.0, -1.0)
+    for scale in (0.1, 1.0, 5.0):
+        w = scale * rng.standard_normal(3)
+        p = expit(x @ w)
+        t = mg.ib_terms(w, x, y)
+        joint_x = np.stack([p, 1 - p], axis=1) / len(x)
+        joint_y = np.array([[p[y == v].sum(), (1 - p[y == v]).sum()] for v in (1, -1)]) / len(x)
+        assert t["ixt"] == pytest.approx(_direct_mi(joint_x), abs=1e-12)
+        assert t["iyt"] == pytest.approx(_direct_mi(joint_y), abs=1e-12)
+        assert t["ixt_given_y"] == pytest.approx(t["ixt"] - t["iyt"], abs=1e-12)
+        assert t["hy"] == pytest.approx(-(sum(
+            f * math.log(f) for f in (np.mean(y > 0), np.mean(y < 0)))), abs=1e-12)
+        assert mg.ib_objective(w, x, y, alpha=3.0) == pytest.approx(t["ixt"] - 3 * t["iyt"])
+        assert mg.ib_excess(w, x, y, alpha=3.0) == pytest.approx(
+            mg.ib_objective(w, x, y, alpha=3.0) + 2.0 * t["hy"], abs=1e-12)
+    batch = mg.ib_terms(np.stack([w, -w]), x, y)  # (13) is even in w
+    np.testing.assert_allclose(batch["ixt"][0], batch["ixt"][1], atol=1e-15)
+    np.testing.assert_allclose(batch["iyt"][0], batch["iyt"][1], atol=1e-15)
+
+
+def test_ib_limit_on_separable_data() -> None:
+    x, y = _symmetric()
+    t = mg.ib_terms([60.0, 0.0], x, y)  # separates: Ỹ = Y almost surely
+    assert t["iyt"] == pytest.approx(t["hy"], abs=1e-12)
+    assert t["ixt_given_y"] == pytest.approx(0.0, abs=1e-12)
+    assert mg.ib_excess([60.0, 0.0], x, y) < 1e-12 < mg.ib_excess([0.0, 60.0], x, y)
+
+
+def test_objective23_ignores_labels_and_matches_bound_terms() -> None:
+    x, y = _symmetric()
+    w = np.array([0.7, -1.3])
+    val = mg.objective23(w, x, alpha=1.5)
+    assert val == pytest.approx(mg.bound_terms(w, x, y, alpha=1.5)["objective23"] - mg.A_CONST)
+    assert val == pytest.approx(mg.bound_terms(w, x, -y, alpha=1.5)["objective23"] - mg.A_CONST)
+    z = x @ w
+    direct = (3 / 8) * np.mean(np.sum(x * x, axis=1)) * (w @ w) - 1.5 * np.sum(
+        np.log(np.abs(expit(z) - 0.5) + 0.5))
+    assert val == pytest.approx(direct, rel=1e-12)
+
+
+def test_new_bound_terms_keys() -> None:
+    x, y = _symmetric()
+    w = np.array([1.0, 3.0])  # misclassifies (1, -0.5) and (-1, 0.5)
+    t = mg.bound_terms(w, x, y)
+    p = expit(x @ w)
+    assert t["second_moment"] == pytest.approx(np.mean(p**3 + (1 - p) ** 3))
+    assert t["second_moment"] == pytest.approx(t["rhs16"] / 2 - t["var_py"])  # (16) identity
+    assert t["cs_ratio"] == pytest.approx(np.mean((x @ w) ** 2)
+                                          / (np.mean(np.sum(x * x, 1)) * (w @ w)))
+    assert 0 < t["cs_ratio"] <= 1
+    assert t["log_f_labels"] == pytest.approx(np.sum(np.log(expit(y * (x @ w)))))
+    assert t["log_f_confident"] == pytest.approx(np.sum(np.log(np.maximum(p, 1 - p))))
+    assert t["log_f_labels"] < t["log_f_confident"]
+    sep = mg.bound_terms([1.0, 0.0], x, y)
+    assert sep["log_f_labels"] == sep["log_f_confident"]  # equality when w separates
+
+
+def test_line_angle() -> None:
+    assert mg.line_angle([1.0, 0.0], [-1.0, 0.0]) == 0.0
+    assert mg.line_angle([1.0, 0.0], [-1.0, 1.0]) == pytest.approx(math.pi / 4)
+    assert mg.line_angle([1.0, 0.0], [0.0, 2.0]) == pytest.approx(math.pi / 2)
+
+
+def test_minimise_on_sphere_known_minima() -> None:
+    target = np.array([0.6, 0.8])
+    r2 = mg.minimise_on_sphere(lambda W: -(W @ target) ** 2, 2, 2.0)
+    assert mg.line_angle(r2.w_unit, target) < 1e-8
+    assert r2.value == pytest.approx(-4.0)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((5, 5))
+    q = a @ a.T  # min of wᵀQw on the sphere: the eigenvector of the smallest eigenvalue
+    evals, evecs = np.linalg.eigh(q)
+    r5 = mg.minimise_on_sphere(lambda W: np.einsum("ki,ij,kj->k", W, q, W), 5, 3.0, seed=1)
+    assert mg.line_angle(r5.w_unit, evecs[:, 0]) < 1e-5
+    assert r5.value == pytest.approx(9.0 * evals[0], rel=1e-8)
+    assert r5.spread < 1e-3
+    with pytest.raises(ValueError, match="`radius` must be > 0"):
+        mg.minimise_on_sphere(lambda W: W[:, 0], 2, 0.0)

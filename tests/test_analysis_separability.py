@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -12,7 +10,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from torch import nn
 
-from infoplane.analysis import separability
 from infoplane.analysis.separability import (
     SeparabilityCurve,
     default_ks,
@@ -161,64 +158,3 @@ def test_last_layer_features_eval_mode_and_errors() -> None:
     with pytest.raises(RuntimeError):
         last_layer_features(net, np.zeros((2, 3)))
     assert not net[2]._forward_hooks and net.training
-
-
-def _block(feat: SeparabilityCurve, raw: SeparabilityCurve) -> dict[str, object]:
-    from infoplane.analysis.separability import _summary
-
-    return {"dataset": "toy", "n_classes": 3, "n_scored": 60, "features": _summary(feat),
-            "raw": _summary(raw), "_curves": (feat, raw)}
-
-
-def _curve(svm: list[float], full: float) -> SeparabilityCurve:
-    k = len(svm)
-    return SeparabilityCurve(np.arange(1, k + 1), np.array(svm), np.zeros(k), np.array(svm),
-                             np.zeros(k), full, 0.01, 60, k, 3)
-
-
-def test_verdicts_follow_the_numbers(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from infoplane.analysis.separability import _plot, _verdicts
-
-    good = _block(_curve([0.6, 0.99, 0.99, 0.99], 0.99), _curve([0.3, 0.5, 0.7, 0.9], 0.9))
-    v = _verdicts(good)
-    assert [x["holds"] for x in v] == ["holds", "holds", "holds"]
-    assert all(set(x) == {"claim", "holds", "why"} for x in v)
-    bad = _block(_curve([0.3, 0.4, 0.5, 0.8], 0.8), _curve([0.3, 0.5, 0.7, 0.9], 0.9))
-    assert [x["holds"] for x in _verdicts(bad)] == ["does not hold", "does not hold",
-                                                   "holds with caveats"]
-    path = Path(str(tmp_path)) / "sep.png"
-    _plot([good], path)
-    assert path.stat().st_size > 0
-
-
-@pytest.mark.slow
-def test_run_quick_writes_outputs(tmp_path: object) -> None:
-    import json
-    from pathlib import Path
-
-    from infoplane.analysis.separability import run
-
-    out = Path(str(tmp_path))
-    res = run(out, quick=True)
-    assert (out / "separability.png").exists()
-    assert json.loads((out / "separability.json").read_text()) == json.loads(
-        json.dumps(res))
-    assert {v["holds"] for v in res["verdicts"]} <= {"holds", "holds with caveats",
-                                                     "does not hold"}
-    assert res["datasets"][0]["features"]["n_features"] == 64
-    assert res["mnist"] == "not used (quick mode)"
-
-
-def test_mnist_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(separability.MNIST_ENV, raising=False)
-    assert separability.mnist_dir() is None
-    monkeypatch.setenv(separability.MNIST_ENV, str(tmp_path))
-    assert separability.mnist_dir() == tmp_path
-    monkeypatch.setenv(separability.MNIST_ENV, str(tmp_path / "missing"))
-    with pytest.raises(ValueError, match=r"INFOPLANE_MNIST_DIR.*not a directory"):
-        separability.mnist_dir()
-    # the full run fails before training anything
-    with pytest.raises(ValueError, match="INFOPLANE_MNIST_DIR"):
-        separability.run(tmp_path / "out", quick=False)

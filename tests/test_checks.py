@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from infoplane.reproduce import registry
 from infoplane.reproduce.checks import Check, band, combine, seed_verdict
 from infoplane.reproduce.registry import ClaimResult, claim
 
-H, D, I = "holds", "does not hold", "indeterminate"
+H, D, U = "holds", "does not hold", "indeterminate"
 
 
 def _c(verdict: str, role: str = "measurement", name: str = "c") -> Check:
@@ -25,11 +26,11 @@ def _c(verdict: str, role: str = "measurement", name: str = "c") -> Check:
     ([_c(H), _c(H)], H),
     ([_c(H), _c(D)], D),
     ([_c(H), _c(H), _c(H), _c(D)], D),      # one failing measurement decides
-    ([_c(H), _c(I)], "holds with caveats"),
-    ([_c(I), _c(I)], I),
-    ([_c(I), _c(D)], D),
+    ([_c(H), _c(U)], "holds with caveats"),
+    ([_c(U), _c(U)], U),
+    ([_c(U), _c(D)], D),
     ([_c(H), _c(D, "supporting")], "holds with caveats"),
-    ([_c(H), _c(I, "supporting")], H),
+    ([_c(H), _c(U, "supporting")], H),
     ([_c(D), _c(H, "supporting")], D),
     ([_c(H), _c("refuted by counterexample", "counterexample")], H),
     ([_c(D), _c(H, "background")], D),
@@ -71,7 +72,7 @@ def test_band_is_symmetric_and_noise_widens_the_indeterminate_zone() -> None:
 
 def test_seed_verdict() -> None:
     assert seed_verdict([H, H, H]) == H
-    assert seed_verdict([H, D]) == I
+    assert seed_verdict([H, D]) == U
     with pytest.raises(ValueError):
         seed_verdict([])
 
@@ -90,7 +91,7 @@ def test_claim_result_verdict_must_be_the_combination() -> None:
 def test_merge_seeds() -> None:
     merged = merge_seeds({0: [_c(H, name="a"), _c(D, name="b")],
                           1: [_c(H, name="a"), _c(H, name="b")]})
-    assert [m.verdict for m in merged] == [H, I]
+    assert [m.verdict for m in merged] == [H, U]
     assert merged[1].numbers["verdicts"] == {"0": D, "1": H}
     with pytest.raises(ValueError, match="same checks"):
         merge_seeds({0: [_c(H, name="a")], 1: [_c(H, name="z")]})
@@ -101,20 +102,25 @@ def test_decorator_registers_once_beside_the_function(monkeypatch: pytest.Monkey
     monkeypatch.setattr(registry, "_DECLARED", {})
 
     def demo(ctx: registry.ClaimContext) -> ClaimResult:
-        return ClaimResult.from_checks("test-demo", [_c(H)])
+        return ClaimResult.from_checks(ctx.claim_id, [_c(H)])
 
     demo.__qualname__ = "demo"  # as if defined at module level
-    assert claim("test-demo", paper="mmi", section="Eq. 0", statement="s",
-                 measures="m")(demo) is demo
+    wrapped = claim("test-demo", paper="mmi", section="Eq. 0", statement="s",
+                    measures="m")(demo)
+    assert wrapped.__wrapped__ is demo  # type: ignore[attr-defined]
     assert registry.REGISTRY["test-demo"].func == f"{__name__}:demo"
     assert registry.REGISTRY["test-demo"].load_func() is _module_demo
+    ctx = registry.ClaimContext(out_dir=Path("."), quick=True, seeds=1, seed=0)
+    assert wrapped(ctx).claim_id == "test-demo"  # the id, written once, reaches the result
+    with pytest.raises(TypeError, match="ClaimContext"):
+        wrapped("not a context")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="declared once"):
         claim("test-demo", paper="mmi", section="", statement="", measures="")(other_demo)
 
 
 def demo(ctx: registry.ClaimContext) -> ClaimResult:
     """A module-level claim function for the decorator test."""
-    return ClaimResult.from_checks("test-demo", [_c(H)])
+    return ClaimResult.from_checks(ctx.claim_id or "test-demo", [_c(H)])
 
 
 _module_demo = demo

@@ -311,12 +311,14 @@ def test_experiment_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_analyze_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["analyze", "dynamics", "--out", str(tmp_path)], capsys)
     assert code == 0, err
-    data = json.loads((tmp_path / "dynamics.json").read_text())
-    assert data["verdicts"] and all(v["holds"] in ("holds", "holds with caveats",
-                                                   "does not hold", "not testable here")
-                                    for v in data["verdicts"])
-    assert f"[{data['verdicts'][0]['holds']}]" in out
-    assert (tmp_path / "dynamics_quadratic.png").stat().st_size > 10_000
+    assert "interp-claim-2-1" in out
+    assert any(line.strip().startswith("measurement") for line in out.splitlines())
+    assert list((tmp_path / "_analysis").glob("dynamics-quick-seed0/dynamics.json"))
+    assert list(tmp_path.rglob("*.png"))
+    code, out, err = run(["analyze", "dynamics", "--out", str(tmp_path), "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data[0]["claim_id"] == "interp-claim-2-1" and data[0]["checks"]
 
 
 @pytest.mark.filterwarnings("ignore")

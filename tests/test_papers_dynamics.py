@@ -133,3 +133,9 @@ def test_claim_uses_the_cached_run(quick: tuple[dict[str, Any], ClaimContext]) -
     assert "t1 ∝ T^-" in out.key_number and "t2 ∝ e^(" in out.key_number
     assert all(Path(f).is_file() for f in out.figures) and len(out.figures) == 3
     assert {c.name for c in out.checks} >= set(MEAS)
+    assert out.numbers["seeds"] == [0] and out.numbers["t2_rate"]["n"] == 1
+    assert out.numbers["t2_rate"]["mean"] == pytest.approx(
+        res["information"]["second"]["fit"]["exp_rate"])
+    # the claim judged the cached run (not a fresh one): same numbers as judging it here
+    first = _by_name(list(out.checks))[MEAS[0]]
+    assert first.numbers["delta_aic"] == _by_name(pd.judge(res))[MEAS[0]].numbers["delta_aic"]

@@ -126,7 +126,7 @@ def test_phase_statistics_reject_bad_shapes() -> None:
 
 def test_claims_on_a_real_quick_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
-    from infoplane import experiments
+    from infoplane.papers.interpretation import experiments
 
     real = experiments.run_experiment
 

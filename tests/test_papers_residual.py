@@ -83,7 +83,7 @@ def test_measure_block_rejects_bad_input() -> None:
         R.measure_block(_orthogonal_block(0.5), torch.ones(2, 10, dtype=torch.float64),
                         n_batches=4)
     with pytest.raises(TypeError, match="`block` must be a Residual"):
-        R.measure_block(nn.Linear(2, 2), torch.ones(8, 2))  # type: ignore[arg-type]
+        R.measure_block(nn.Linear(2, 2), torch.ones(8, 2))
 
 
 # --------------------------------------------------------------------------- Figure 5
@@ -142,8 +142,10 @@ def test_figure5_contracting_blocks_hold_and_scaled_up_blocks_do_not() -> None:
 
 def _hand_figure5(ratio: float = 0.34, ratio_se: float = 0.01, lip: float = 3.3,
                   rec_err: float | None = 0.7, diverged: bool = False,
-                  scaled_ok: bool = True, train_max: float = 0.33) -> dict[str, Any]:
-    """Numbers shaped as one trained quick-run block of (e) measures them."""
+                  scaled_ok: bool = True, train_max: float = 0.33,
+                  down_ratio: float = 0.2) -> dict[str, Any]:
+    """Numbers shaped as a trained quick run of (e) measures them: one identity block, one
+    down-sampling block."""
     k = np.array([-1.5, -0.5, 0.5, 1.5]) * ratio_se * 2 / math.sqrt(5 / 3)  # se == ratio_se
     block = {"ratio_eval": ratio, "ratio_batches": (ratio + k).tolist(), "lipschitz": lip,
              "lipschitz_points": [lip] * 4, "downsample": False, "identity_form": True,
@@ -151,7 +153,8 @@ def _hand_figure5(ratio: float = 0.34, ratio_se: float = 0.01, lip: float = 3.3,
              "inversion_diverged": diverged, "reconstruction_error": rec_err,
              "scaled_to_lip": 0.9, "scaled_inversion_converged": scaled_ok,
              "scaled_reconstruction_error": 1e-12 if scaled_ok else 0.3}
-    down = block | {"downsample": True, "ratio_batches": [0.2] * 4, "ratio_eval": 0.2}
+    down = block | {"downsample": True, "ratio_batches": (down_ratio + k).tolist(),
+                    "ratio_eval": down_ratio}
     for key in ("inversion_converged", "inversion_diverged", "reconstruction_error",
                 "scaled_to_lip", "scaled_inversion_converged", "scaled_reconstruction_error"):
         down.pop(key)
@@ -166,6 +169,22 @@ def test_se_of_hand_built_batches() -> None:
     b = _hand_figure5(ratio=0.5, ratio_se=0.02)["variants"]["full_preact"]["blocks"]["b0"]
     arr = np.asarray(b["ratio_batches"])
     assert arr.std(ddof=1) / 2 == pytest.approx(0.02)
+
+
+def test_figure5_quick_run_numbers_do_not_hold() -> None:
+    # seed 0 of the quick run: identity block ratio 0.954, down-sampling block 1.404 ± 0.021,
+    # local Lip 8.1, the fixed-point iteration diverges (error ~1e6), 1.50 during training
+    real = _hand_figure5(ratio=0.954, ratio_se=0.006, lip=8.1, rec_err=9.7e5, diverged=True,
+                         down_ratio=1.404, train_max=1.498)
+    checks = R.judge_figure_5(real)
+    assert [c.verdict for c in checks] == ["does not hold"] * 4 + [
+        "holds", "refuted by counterexample"]
+    assert combine(checks) == "does not hold"
+    # forced wrong: the same run with a contracting, inverted identity block and the
+    # down-sampling block below 1 holds (with a caveat: 1.50 during training)
+    fixed = _hand_figure5(ratio=0.954, ratio_se=0.006, lip=0.8, rec_err=1e-12,
+                          down_ratio=0.9, train_max=1.498)
+    assert combine(R.judge_figure_5(fixed)) == "holds with caveats"
 
 
 def test_figure5_small_ratio_but_steep_branch_does_not_hold() -> None:
@@ -326,6 +345,20 @@ def test_table1_quick_run_like_numbers() -> None:
     assert combine(R.judge_table_1(_hand_table1(zd=0.6, c_lip=5.0))) == "holds"
 
 
+def test_table1_quick_run_seed0_numbers() -> None:
+    # seed 0 of the quick run: post ReLUs clamp 35 % / 54 %; (c)'s worst ratio 0.978 and mean
+    # local Lip 7.06 are *below* (e)'s 1.404 and 15.17; (d) clamps 0.495 vs (e) 0.490
+    real = _hand_table1(post=0.35, c_ratio=0.978, e_ratio=1.404, c_lip=7.06, e_lip=15.17,
+                        zd=0.495, ze=0.490)
+    checks = R.judge_table_1(real)
+    assert [c.verdict for c in checks] == ["holds", "holds", "does not hold", "holds"]
+    assert combine(checks) == "does not hold"
+    # forced wrong: (c) and (e) swapped -> (c) enlarges the norm and the table holds
+    swapped = _hand_table1(post=0.35, c_ratio=1.404, e_ratio=0.978, c_lip=15.17, e_lip=7.06,
+                           zd=0.495, ze=0.490)
+    assert combine(R.judge_table_1(swapped)) == "holds"
+
+
 def test_table1_needs_every_variant() -> None:
     res = _hand_table1()
     del res["variants"]["relu_before_add"]
@@ -378,3 +411,35 @@ def test_claim_functions_on_cached_runs(tmp_path: Any, monkeypatch: pytest.Monke
     assert tab1.key_number.startswith("2/4 measurements hold, 1 does not")
     assert [c.verdict for c in tab1.checks] == ["holds", "holds", "indeterminate",
                                                 "does not hold"]
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def test_compare_variants_records_the_trained_step() -> None:
+    res = R.compare_variants(depth=8, width=2, epochs=1, seed=0, probe_size=8, n_points=5,
+                             lip_iters=2, lip_points=2, n_batches=4, variants=["full_preact"])
+    v = res["variants"]["full_preact"]
+    # the recorded curve ends at the last optimiser step, where the blocks are measured
+    assert v["steps"][0] == 0 and v["steps"][-1] == res["n_steps"] == 23
+    for name, b in v["blocks"].items():
+        assert len(v["ratios"][name]) == len(v["steps"])
+        assert v["ratios"][name][-1] == pytest.approx(b["ratio_eval"], rel=1e-4)
+        assert len(b["ratio_batches"]) == 4
+    assert 0.0 <= v["train_accuracy"] <= 1.0
+
+
+@pytest.mark.slow
+def test_quick_run_trains_the_networks(tmp_path: Any) -> None:
+    res = R.run(tmp_path, quick=True, seed=0)
+    # "trained": every variant fits the training set
+    for v, r in res["variants"].items():
+        assert r["train_accuracy"] >= 0.95, (v, r["train_accuracy"])
+    assert (tmp_path / "residual.json").is_file()
+    for paths in res["figures"].values():
+        assert all((tmp_path / p).is_file() for p in paths)
+    fig5 = _by_name(R.judge_figure_5(res))
+    # trained blocks are far from contractions (local Lip ~8 in the quick run)
+    assert fig5["Appendix E: trained blocks are contractions (Lip(L) < 1)"].verdict == \
+        "does not hold"
+    assert len(R.judge_table_1(res)) == 4

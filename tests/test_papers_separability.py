@@ -127,8 +127,10 @@ def test_mnist_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(ps.MNIST_ENV, str(tmp_path))
     assert ps.mnist_dir() == tmp_path
     monkeypatch.setenv(ps.MNIST_ENV, str(tmp_path / "missing"))
-    with pytest.raises(ValueError, match="must name a directory"):
+    with pytest.raises(ValueError, match=r"INFOPLANE_MNIST_DIR.*not a directory"):
         ps.mnist_dir()
+    with pytest.raises(ValueError, match="INFOPLANE_MNIST_DIR"):   # before any training
+        ps.run(tmp_path / "out", quick=False)
 
 
 def test_run_with_a_fake_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

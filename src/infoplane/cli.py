@@ -725,7 +725,7 @@ def experiment_cmd(ctx: click.Context, name: str, out_dir: str, seeds: int,
     saxe-relu      ReLU hidden layers, range-aware estimators (and the fixed-bin artefact)
     saxe-gaussian  Gaussian inputs with random labels
     """
-    from infoplane.experiments import run_experiment
+    from infoplane.papers.interpretation.experiments import run_experiment
 
     state: _State = ctx.find_root().obj
     res = run_experiment(name, out=out_dir, seeds=seeds, epochs=epochs,  # type: ignore[arg-type]
@@ -747,29 +747,42 @@ ANALYSES = ("dynamics", "margin", "bounds", "residual", "separability")
 @cli.command("analyze")
 @click.argument("name", type=click.Choice(ANALYSES))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Output directory (figures and NAME.json).")
+              help="Output directory (the analysis run under _analysis/, one folder per claim).")
 @click.option("--quick/--full", default=True, show_default=True,
               help="Small sizes (minutes) or the paper's sizes.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The analysis seed.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the claims' results (verdicts, checks, numbers) as JSON.")
 def analyze_cmd(name: str, out_dir: str, quick: bool, seed: int, as_json: bool) -> None:
-    """The interpretation paper's analyses, each measured against its claim.
+    """The interpretation paper's analyses: run one, and judge the claims it measures.
 
     \b
-    dynamics      Claim 2.1: SGD/Langevin mean-square error and escape times
-    margin        Claim 2.2: logistic GD/SGD vs the hard-margin SVM; GD then SGD
+    dynamics      Claim 2.1: I(Y;Ỹ) along SGD/Langevin, recursions, escape times
+    margin        Claim 2.2 (bottleneck as hard-margin SVM), Figure 4 (GD then SGD)
     bounds        Appendices A-C: the I(X;Ỹ) bound, the I(Y;Ỹ) bound, binned MI
-    residual      ResNet blocks: ||L(x)||/||x||, Lipschitz constants, invertibility
+    residual      Appendix E / Figure 5, Table 1: block ratios, Lipschitz, invertibility
     separability  Figure 7: PCA + linear SVM / 1-NN on last-layer features
+
+    One seed; `infoplane reproduce` runs several and combines them.
     """
-    module = importlib.import_module(f"infoplane.analysis.{name}")
-    result = module.run(out_dir, quick=quick, seed=seed)
+    from infoplane.reproduce.registry import ClaimContext, load_builtin
+
+    module = f"infoplane.papers.interpretation.{name}"
+    claims = [c for c in load_builtin().values() if c.func.partition(":")[0] == module]
+    root = Path(out_dir)
+    results = []
+    for c in claims:
+        (root / c.id).mkdir(parents=True, exist_ok=True)
+        results.append(c.load_func()(ClaimContext(out_dir=root / c.id, quick=quick, seeds=1,
+                                                  seed=seed)))
     if as_json:
-        click.echo(to_json(result))
+        click.echo(to_json([r.to_dict() for r in results]))
         return
-    for verdict in result.get("verdicts", []):
-        click.echo(f"[{verdict['holds']}] {verdict['claim']}: {verdict['why']}")
-    click.echo(f"wrote {Path(out_dir) / (name + '.json')}")
+    for r in results:
+        click.echo(f"[{r.verdict}] {r.claim_id}: {r.key_number}")
+        for chk in r.checks:
+            click.echo(f"    {chk.role:<14} [{chk.verdict}] {chk.name}: {chk.why}")
+    click.echo(f"wrote {root}")
 
 
 # ------------------------------------------------------------------------------- reproduce
@@ -809,7 +822,7 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     registry = load_builtin()
     if list_only:
         for cid, claim in registry.items():
-            click.echo(f"{cid:<24} {claim.paper:<15} {claim.section}")
+            click.echo(f"{cid:<28} {claim.paper:<15} {claim.section}")
         return
     if not registry:
         raise ValueError("no claims are registered; the claim modules are missing.")

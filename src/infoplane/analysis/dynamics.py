@@ -656,7 +656,7 @@ def _binary_info(j1: FloatArray, py: FloatArray) -> FloatArray:
 # ---------------------------------------------------------------- a two-basin classifier
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RBFClassifier:
     """A one-parameter classifier with a two-basin cross-entropy: one von Mises radial unit.
 

@@ -1,91 +1,79 @@
-"""Claim 2.2 of the interpretation paper (IB ⇔ hard-margin SVM), measured honestly.
+"""Measurement tools for Claim 2.2 of the interpretation paper (IB and the hard-margin SVM).
 
 The paper (``001``, Section 2.2) models ``p(ỹ = 1 | x) = σ(wᵀx)`` on linearly separable data and
-argues that the IB objective ``I(X;Ỹ) − α I(Y;Ỹ)`` (13) is bounded by a "Lagrangian form of an
-optimal margin classifier" (23). Section 3.2 cites Soudry et al. (2018): gradient descent on the
-logistic loss converges in *direction* to the hard-margin SVM, slowly, and Figure 4 (Sagun et
-al., 2017) shows a jump when full-batch GD is switched to SGD.
+claims that the IB problem "Minimize ``I(X;Ỹ) − α I(Y;Ỹ)``" (13) can be formulated as a
+hard-margin SVM problem, bounding (13) through (14)-(22) by (23). Everything here is exact for
+the empirical distribution of ``x`` (``X`` uniform over the ``n`` points, ``Y = y(X)``,
+``Ỹ | x ~ Bernoulli σ(wᵀx)``), in nats:
 
-This module measures every step with exact quantities for the empirical distribution of ``x``
-(``X`` uniform over the ``n`` training points, ``Ỹ | x ~ Bernoulli σ(wᵀx)``), in nats:
+* :func:`hard_margin_svm` -- the hard-margin SVM *without bias* (matching ``σ(wᵀx)``), a QP
+  solved with SLSQP and cross-checked against scikit-learn's ``LinearSVC``
+  (:func:`svm_crosscheck`); :func:`separable_data`, :func:`normalised_margin`, :func:`angle`,
+  :func:`line_angle`.
+* :func:`ib_terms`, :func:`ib_objective`, :func:`ib_excess` -- ``I(X;Ỹ)``, ``I(Y;Ỹ)``,
+  ``I(X;Ỹ|Y)`` and the objective (13); :func:`objective23` -- the paper's bound (23);
+  :func:`minimise_on_sphere` -- the minimiser of an objective on ``‖w‖ = r`` without a guess.
+* :func:`bound_terms` -- every quantity of the chain (14)-(19), the last step of (22) and (23).
+* :func:`train_logistic` -- GD / SGD on ``mean log(1 + exp(−y wᵀx))`` (NumPy, exact
+  gradients) recording the margin, the angle to the SVM direction, ``‖w‖`` and
+  :func:`bound_terms` along the way (Soudry et al.'s setting); :func:`angle_rate`,
+  :func:`wnorm_rate`.
 
-* :func:`hard_margin_svm` -- the exact hard-margin SVM *without bias* (matching ``σ(wᵀx)``),
-  solved as a QP with SLSQP and cross-checked against scikit-learn's ``LinearSVC``.
-* :func:`train_logistic` -- GD / SGD on ``mean log(1 + exp(−y wᵀx))`` recording the normalised
-  margin, the angle to the SVM direction, ``‖w‖``, the loss, the exact ``I(X;Ỹ)``, every
-  intermediate right-hand side of (14)-(19), and the objective (23).
-* :func:`gd_then_sgd` -- the Figure-4 experiment on a small tanh MLP: the last-layer feature
-  margin before and after a GD → SGD switch, against a GD-only control branch.
-* :func:`run` -- figures, ``margin.json`` and verdicts decided in code from the numbers.
+Facts about the paper's argument these tools make checkable (the verdicts live in
+:mod:`infoplane.papers.interpretation.margin`):
 
-Findings about the paper's argument (all checked by the code and tests):
-
-* **(14)** ``I(X;Ỹ) ≤ 2(Var p(ỹ) + Var p(ỹ|x))`` (variances of the random variables ``p(Ỹ)`` and
-  ``p(Ỹ|X)`` under the joint law, as in Appendix A (33)) is *false* on separable data late in
-  training: when ``σ(wᵀx_i) → {0, 1}`` with balanced labels both variances tend to 0 while
-  ``I(X;Ỹ) → log 2``. (33) fails because ``Var(a/b) ≤ 2(Var a + Var b)`` is not an identity.
-* **(16)** drops the ``−(E p(Ỹ|X))²`` term; the resulting bound
-  ``1/4 + 3 E(σ − 1/2)²`` is an equality for ``E[p(Ỹ|X)²]`` and never smaller than ``1/4``, so
-  from (16) on the chain is an upper bound on a *second moment*, not on the variance -- it is
-  valid but loose, and it is what rescues (19) numerically.
-* **(17)** ``σ(z) ≤ 1/2 + z/4`` is false for every ``z < 0`` (σ is convex there, so it lies
-  *above* its tangent at 0). What (18) needs is the squared form ``(σ(z) − 1/2)² ≤ z²/16``, which
-  holds for all ``z`` (``|σ'| ≤ 1/4``); with it the factor ``3/16`` in (18) is correct.
-* **(18)** ``∫ (wᵀx)² p(x) dx = (∫ x² p(x) dx) ‖w‖²`` is an equality only if every ``x`` is
-  parallel to ``w``; in general it is the Cauchy-Schwarz upper bound with ``E‖x‖²``, which we use:
-  ``B = (3/8) E‖x‖²``. With ``D = sup Var p(ỹ) = 1/16`` (``Var p(Ỹ) = s(1 − 4s)``,
-  ``s = q(1 − q)``) we get ``A = 2(1/16 + 1/4) = 5/8``.
-* **(19)** therefore holds, but is vacuous as soon as ``A + B‖w‖² ≥ log 2`` (always true after a
-  few steps), since ``I(X;Ỹ) ≤ H(Ỹ) ≤ log 2`` anyway.
-* **(22)/(23)**: ``f(ỹ_i|x_i) ≤ max(σ, 1 − σ) = |σ − 1/2| + 1/2``, so the last step of (22)
-  replaces a term by a *larger* one inside a lower bound (wrong direction); the resulting (23)
-  does not depend on the labels at all. Along GD, ``‖w‖ ~ log t`` grows without bound, so
-  ``B‖w‖²`` makes (23) eventually *increase*: GD does not minimise (23).
-* Soudry et al.: measured (``run(quick=True)``, 2-D, 2·10⁴ steps) GD and SGD reach ~3e-3 rad
-  from the SVM direction and ``‖w_t‖`` grows ≈ linearly in ``log t`` (slope 2.2 vs the
-  asymptotic ``1/γ = 3.4``); the fitted exponent of ``angle`` vs ``log t`` is steeper than −1
-  over this short range, so ``1/log t`` is an asymptotic statement we can only bracket.
-* Figure 4 in small (tanh MLP, digits 3 vs 8): the switch to SGD makes the loss spike by
-  three orders of magnitude and the last-layer margin dip (even below 0) before recovering;
-  at the end it is only about as large as if GD had simply continued.
+* **(14)** is false on separable data late in training: both variances tend to 0 while
+  ``I(X;Ỹ) → log 2``. **(16)** bounds the variance by the second moment ``E[p(Ỹ|X)²] >= 1/4``.
+* **(17)** ``σ(z) <= 1/2 + z/4`` is false for every ``z < 0``; (18) needs only the squared form
+  ``(σ(z) − 1/2)² <= z²/16`` (``|σ'| <= 1/4``), which holds; the equality in (18) is the
+  Cauchy-Schwarz bound with ``E‖x‖²``: ``B = (3/8) E‖x‖²``, ``A = 2(D + 1/4) = 5/8``.
+* **(19)** holds but is vacuous once ``A + B‖w‖² >= log 2``.
+* **(22)/(23)**: ``|σ − 1/2| + 1/2 = max(σ, 1 − σ) = σ(|z|) >= f(y_i|x_i)``, so the last step of
+  (22) holds (with equality) only where ``w`` classifies ``x_i`` correctly, and (23) depends on
+  the data only through ``|wᵀx_i|``: it never sees the labels.
+* (13) itself is even in ``w`` and has no minimiser for ``α > 1``: its infimum
+  ``(1 − α) H(Y)`` is approached as ``‖w‖ → ∞`` along any separating direction; its minimiser on
+  ``‖w‖ = r`` tends to the SVM direction as ``r`` grows.
 
 References
 ----------
 Soudry, Hoffer, Nacson, Gunasekar, Srebro (2018), "The implicit bias of gradient descent on
-separable data", JMLR 19. Sagun, Evci, Güney, Dauphin, Bottou (2017), "Empirical analysis of the
-Hessian of over-parametrized neural networks".
+separable data", JMLR 19.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from scipy import optimize
 from scipy.special import expit, log_expit
 
-from infoplane._io import write_json
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail, finite_array, positive
-from infoplane.analysis._common import save_figure, verdict
 
 __all__ = [
     "A_CONST",
     "D_CONST",
-    "SwitchResult",
+    "SphereMin",
     "Trace",
     "angle",
+    "angle_rate",
     "bound_terms",
-    "gd_then_sgd",
     "hard_margin_svm",
+    "ib_excess",
+    "ib_objective",
+    "ib_terms",
+    "line_angle",
+    "minimise_on_sphere",
     "normalised_margin",
-    "run",
+    "objective23",
     "separable_data",
     "svm_crosscheck",
     "train_logistic",
+    "wnorm_rate",
 ]
 
 #: ``D = sup_q Var p(Ỹ) = max_s s(1 − 4s) = 1/16`` (the constant of (15), computed exactly).
@@ -314,7 +302,12 @@ def bound_terms(w: Any, x: Any, y: Any | None = None, *, alpha: float = 1.0) -> 
         ``objective23``: ``A + B‖w‖² − α Σ_i log(|p_i − 1/2| + 1/2)`` (``A' = A``);
         ``taylor17_violations``: number of ``i`` with ``σ(z_i) > 1/2 + z_i/4`` (all have
         ``z_i < 0``); ``taylor17_sq_violations``: those with ``(σ − 1/2)² > z²/16`` (never);
-        ``loss``: the logistic loss when ``y`` is given (else NaN).
+        ``loss``: the logistic loss when ``y`` is given (else NaN);
+        ``second_moment``: ``E[p(Ỹ|X)²] = mean(p³ + (1 − p)³)``, which (16) rewrites as
+        ``1/4 + 3 mean (p − 1/2)²``; ``cs_ratio``: ``mean (wᵀx)² / (mean ‖x‖² ‖w‖²)`` (the
+        equality of (18) would make it 1; NaN for ``w = 0``); ``log_f_labels``:
+        ``Σ_i log f(y_i|x_i) = Σ log σ(y_i wᵀx_i)`` (NaN without ``y``); ``log_f_confident``:
+        ``Σ_i log(|p_i − 1/2| + 1/2)``, the last term of (22) and of (23).
 
     Examples
     --------
@@ -357,8 +350,273 @@ def _terms(w: FloatArray, x: FloatArray, y: FloatArray | None, alpha: float,
         "taylor17_violations": float(np.sum(p > 0.5 + z / 4.0 + 1e-15)),
         "taylor17_sq_violations": float(np.sum((p - 0.5) ** 2 > z**2 / 16.0 + 1e-15)),
         "loss": float("nan") if y is None else float(-np.mean(log_expit(y * z))),
+        "second_moment": m2,
+        "cs_ratio": float(np.mean(z**2)) / (ex2 * w2) if w2 > 0 and ex2 > 0 else float("nan"),
+        "log_f_labels": float("nan") if y is None else float(np.sum(log_expit(y * z))),
+        "log_f_confident": float(np.sum(log_expit(np.abs(z)))),
     }
     return out
+
+
+# --------------------------------------------------------------------------- IB objective (13)
+def _entropy_of_logits(z: FloatArray) -> FloatArray:
+    """Binary entropy ``h(σ(z))`` in nats, accurate for large ``|z|``."""
+    p = expit(z)
+    return np.asarray(-(p * log_expit(z) + (1.0 - p) * log_expit(-z)), dtype=np.float64)
+
+
+def _as_batch(name: str, w: Any, d: int) -> tuple[FloatArray, bool]:
+    wa = finite_array(name, w, ndim=(1, 2))
+    if wa.shape[-1] != d:
+        raise fail(name, f"of length {d} (one weight per column of `x`)", wa)
+    return np.atleast_2d(wa), wa.ndim == 1
+
+
+def ib_terms(w: Any, x: Any, y: Any) -> dict[str, Any]:
+    """Exact information quantities of the model ``p(ỹ = 1 | x) = σ(wᵀx)`` (Claim 2.2), nats.
+
+    ``X`` is uniform over the rows of ``x`` and ``Y = y(X)`` its label, so the joint law of
+    ``(X, Y, Ỹ)`` is exact: ``p(y, ỹ = 1) = (1/n) Σ_{i: y_i = y} σ(wᵀx_i)``.
+
+    Parameters
+    ----------
+    w : array, shape (d,) or (k, d)
+        One weight vector, or ``k`` of them (evaluated at once).
+    x : array, shape (n, d)
+    y : array, shape (n,)
+        Labels in ``{-1, +1}``.
+
+    Returns
+    -------
+    dict
+        ``ixt``: ``I(X;Ỹ) = H(Ỹ) − H(Ỹ|X)``; ``iyt``: ``I(Y;Ỹ) = H(Ỹ) − H(Ỹ|Y)``;
+        ``ixt_given_y``: ``I(X;Ỹ|Y) = H(Ỹ|Y) − H(Ỹ|X) = ixt − iyt`` (computed directly);
+        ``hy``: ``H(Y)``. Floats for one ``w``, arrays of shape ``(k,)`` for ``k``.
+
+    Examples
+    --------
+    >>> x = [[1.0, 0.0], [-1.0, 0.0]]
+    >>> t = ib_terms([50.0, 0.0], x, [1, -1])
+    >>> round(t["ixt"], 12) == round(t["iyt"], 12) == round(math.log(2), 12)
+    True
+    >>> ib_terms([0.0, 0.0], x, [1, -1])["ixt"]
+    0.0
+    """
+    xa, ya = _check_xy(x, y)
+    wb, single = _as_batch("w", w, xa.shape[1])
+    z = wb @ xa.T                                   # (k, n)
+    q = expit(z).mean(axis=1)
+    h_q = _binary_entropy(q)
+    h_x = _entropy_of_logits(z).mean(axis=1)        # H(Ỹ|X)
+    pos = ya > 0
+    p_pos = float(pos.mean())
+    h_y = np.zeros(len(wb))                         # H(Ỹ|Y)
+    for mask, weight in ((pos, p_pos), (~pos, 1.0 - p_pos)):
+        if mask.any():
+            h_y = h_y + weight * _binary_entropy(expit(z[:, mask]).mean(axis=1))
+    hy = float(_binary_entropy(np.array([p_pos]))[0])
+    out: dict[str, Any] = {"ixt": np.maximum(h_q - h_x, 0.0), "iyt": np.maximum(h_q - h_y, 0.0),
+                           "ixt_given_y": np.maximum(h_y - h_x, 0.0), "hy": hy}
+    if single:
+        out = {k: float(v[0]) if isinstance(v, np.ndarray) else v for k, v in out.items()}
+    return out
+
+
+def ib_objective(w: Any, x: Any, y: Any, *, alpha: float = 2.0) -> Any:
+    """The IB objective (13), ``I(X;Ỹ) − α I(Y;Ỹ)``, exactly (nats); see :func:`ib_terms`.
+
+    Since ``Y`` is a function of ``X``, (13) equals ``(1 − α) I(Y;Ỹ) + I(X;Ỹ|Y)``: for
+    ``α <= 1`` it is minimised by ``w = 0``; for ``α > 1`` its infimum ``(1 − α) H(Y)`` is
+    approached as ``‖w‖ → ∞`` along any separating direction, and (13) is even in ``w`` (it does
+    not see which value of ``Ỹ`` is called "1").
+
+    Returns
+    -------
+    float or array of shape (k,)
+
+    Examples
+    --------
+    >>> x, y = [[1.0, 0.0], [-1.0, 0.0]], [1, -1]
+    >>> round(ib_objective([40.0, 0.0], x, y, alpha=2.0), 9) == round(-math.log(2), 9)
+    True
+    """
+    alpha = as_float("alpha", alpha, min_value=0.0)
+    t = ib_terms(w, x, y)
+    return t["ixt"] - alpha * t["iyt"]
+
+
+def ib_excess(w: Any, x: Any, y: Any, *, alpha: float = 2.0) -> Any:
+    """(13) minus its infimum: ``I(X;Ỹ|Y) + (α − 1)(H(Y) − I(Y;Ỹ))`` (>= 0 for ``α >= 1``).
+
+    The same objective as :func:`ib_objective` up to the constant ``(1 − α) H(Y)``, computed
+    without the cancellation of two ``O(1)`` numbers, so that it can be minimised (on a log
+    scale) when it is ``1e-8`` above its infimum.
+
+    Examples
+    --------
+    >>> x, y = [[1.0, 0.0], [-1.0, 0.5], [2.0, 1.0]], [1, -1, 1]
+    >>> w = [0.7, -0.2]
+    >>> math.isclose(ib_excess(w, x, y, alpha=3.0),
+    ...              ib_objective(w, x, y, alpha=3.0) + 2.0 * ib_terms(w, x, y)["hy"])
+    True
+    """
+    alpha = as_float("alpha", alpha, min_value=0.0)
+    t = ib_terms(w, x, y)
+    return t["ixt_given_y"] + (alpha - 1.0) * (t["hy"] - t["iyt"])
+
+
+def objective23(w: Any, x: Any, *, alpha: float = 2.0) -> Any:
+    """The right-hand side of (23) without its constant: ``B‖w‖² − α Σ_i log(|σ(wᵀx_i) − ½| + ½)``.
+
+    ``B = (3/8) E‖x‖²`` as in (18)-(19) (see :func:`bound_terms`). Note
+    ``|σ(z) − ½| + ½ = σ(|z|)``: (23) depends on the data only through ``|wᵀx_i|``, never on the
+    labels.
+
+    Parameters
+    ----------
+    w : array, shape (d,) or (k, d)
+    x : array, shape (n, d)
+    alpha : float
+
+    Returns
+    -------
+    float or array of shape (k,)
+
+    Examples
+    --------
+    >>> x = [[1.0, 0.0], [-1.0, 0.0]]
+    >>> objective23([3.0, 0.0], x, alpha=1.0) == objective23([-3.0, 0.0], x, alpha=1.0)
+    True
+    """
+    xa = finite_array("x", x, ndim=2)
+    wb, single = _as_batch("w", w, xa.shape[1])
+    alpha = as_float("alpha", alpha, min_value=0.0)
+    b_const = 2.0 * 3.0 / 16.0 * float(np.mean(np.sum(xa * xa, axis=1)))
+    val = b_const * np.sum(wb * wb, axis=1) - alpha * np.sum(log_expit(np.abs(wb @ xa.T)), axis=1)
+    return float(val[0]) if single else val
+
+
+def line_angle(w: Any, v: Any) -> float:
+    """Angle between the *lines* spanned by two non-zero vectors, in ``[0, π/2]``.
+
+    ``min(angle(w, v), π − angle(w, v))``: the right comparison for an objective that is even
+    in ``w`` (such as (13) and (23)).
+
+    Examples
+    --------
+    >>> line_angle([1.0, 0.0], [-1.0, 0.0])
+    0.0
+    """
+    a = angle(w, v)
+    return float(min(a, math.pi - a))
+
+
+@dataclass(frozen=True)
+class SphereMin:
+    """The minimiser of an objective over the sphere ``‖w‖ = radius`` (:func:`minimise_on_sphere`).
+
+    Attributes
+    ----------
+    w_unit : array, shape (d,)
+        The best direction found.
+    value : float
+        The objective there.
+    spread : float
+        Numerical uncertainty of the direction, radians: the largest line angle between
+        ``w_unit`` and any other candidate (grid point or local optimum) whose value is within
+        the relative tolerance ``rtol`` of the best, and (``d > 2``) how far the final
+        Nelder-Mead polish moved the best BFGS optimum.
+    """
+
+    w_unit: FloatArray
+    value: float
+    spread: float
+
+
+def minimise_on_sphere(objective: Any, d: int, radius: float, *, starts: int = 8,
+                       seed: int = 0, grid: int = 3600, rtol: float = 1e-9,
+                       init: Any | None = None) -> SphereMin:
+    """Minimise ``objective(radius · u)`` over unit vectors ``u`` in ``R^d``, without a guess.
+
+    For ``d == 2`` the full circle is scanned on `grid` angles and the best cell refined with a
+    bounded scalar search; for ``d > 2``, BFGS on ``u/‖u‖`` from `starts` random directions.
+    No start is informed by the answer being tested (e.g. the SVM direction).
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(W) -> values`` for ``W`` of shape ``(k, d)`` (vectorised).
+    d : int
+        Dimension (>= 2).
+    radius : float
+        ``‖w‖`` (> 0).
+    starts, seed
+        Random starts for ``d > 2`` and their seed.
+    grid : int
+        Angles scanned for ``d == 2``.
+    rtol : float
+        Relative tolerance defining :attr:`SphereMin.spread`.
+    init : array of shape (d,) or None
+        A further start for ``d > 2`` (e.g. the minimiser at a nearby radius).
+
+    Returns
+    -------
+    SphereMin
+
+    Examples
+    --------
+    >>> f = lambda W: -(W @ np.array([0.6, 0.8])) ** 2
+    >>> r = minimise_on_sphere(f, 2, 1.0)
+    >>> round(line_angle(r.w_unit, [0.6, 0.8]), 8)
+    0.0
+    """
+    d = as_int("d", d, min_value=2)
+    radius = positive("radius", radius)
+    starts = as_int("starts", starts)
+    grid = as_int("grid", grid, min_value=8)
+    rtol = positive("rtol", rtol)
+
+    def f(u: FloatArray) -> float:
+        return float(np.asarray(objective((radius * u / np.linalg.norm(u))[None, :]))[0])
+
+    cands: list[tuple[float, FloatArray]] = []
+    polish = 0.0
+    if d == 2:
+        th = np.linspace(0.0, 2.0 * math.pi, grid, endpoint=False)
+        units = np.stack([np.cos(th), np.sin(th)], axis=1)
+        vals = np.asarray(objective(radius * units), dtype=np.float64)
+        i = int(np.argmin(vals))
+        step = 2.0 * math.pi / grid
+        res = optimize.minimize_scalar(
+            lambda t: f(np.array([math.cos(t), math.sin(t)])),
+            bounds=(th[i] - step, th[i] + step), method="bounded",
+            options={"xatol": 1e-12})
+        best = np.array([math.cos(res.x), math.sin(res.x)])
+        cands = [(float(v), u) for v, u in zip(vals, units, strict=True)]
+        cands.append((float(res.fun), best))
+    else:
+        rng = np.random.default_rng(as_int("seed", seed, min_value=0))
+        inits = [rng.standard_normal(d) for _ in range(starts)]
+        if init is not None:
+            inits.insert(0, _check_w("init", init, d))
+        for u0 in inits:
+            res = optimize.minimize(f, u0 / np.linalg.norm(u0), method="BFGS",
+                                    options={"gtol": 1e-10, "maxiter": 2000})
+            cands.append((float(res.fun), res.x / np.linalg.norm(res.x)))
+        # Polish the best local optimum with Nelder-Mead (robust where the objective is
+        # nearly a max-min and BFGS stalls); how far it moves is part of the spread.
+        v0, u_bfgs = min(cands, key=lambda c: c[0])
+        res = optimize.minimize(f, u_bfgs, method="Nelder-Mead",
+                                options={"xatol": 1e-10, "fatol": 1e-14, "maxfev": 400 * d})
+        u_nm = res.x / np.linalg.norm(res.x)
+        if float(res.fun) <= v0:
+            polish = line_angle(u_nm, u_bfgs)
+            cands.append((float(res.fun), u_nm))
+    best_v, best_u = min(cands, key=lambda c: c[0])
+    tol = rtol * max(abs(best_v), 1e-300)
+    near = [line_angle(u, best_u) for v, u in cands if v <= best_v + tol]
+    return SphereMin(w_unit=np.asarray(best_u, dtype=np.float64), value=best_v,
+                     spread=float(max([polish, *near])))
 
 
 # --------------------------------------------------------------------------- training
@@ -525,409 +783,3 @@ def train_logistic(x: Any, y: Any, *, method: Method = "gd", lr: float = 1.0,
     return Trace(method=method, steps=np.array(steps_out, dtype=np.int64),
                  margin=np.array(margins), angle=np.array(angles), w_norm=np.array(norms),
                  loss=terms_arr["loss"], terms=terms_arr, svm_margin=g_svm, w_final=w.copy())
-
-
-# --------------------------------------------------------------------------- GD -> SGD
-@dataclass(frozen=True)
-class SwitchResult:
-    """The Figure-4 experiment: a GD phase, then SGD, with a GD-only control branch.
-
-    Arrays have shape ``(R,)`` over ``steps`` (``0..2T``); ``switch`` is ``T``. ``margin`` is
-    the normalised margin of the last-layer features ``min_i y_i (wᵀh_i + b)/‖w‖`` of the
-    switched run; ``*_control`` are the same for the branch that keeps full-batch GD.
-    """
-
-    steps: IntArray
-    switch: int
-    loss: FloatArray
-    margin: FloatArray
-    loss_control: FloatArray
-    margin_control: FloatArray
-
-    def summary(self) -> dict[str, float]:
-        """Loss / margin at the switch, just after it, and at the end (both branches)."""
-        i0 = int(np.searchsorted(self.steps, self.switch))
-        after = self.steps > self.switch
-        i1 = int(np.argmax(after)) if after.any() else i0
-        return {
-            "switch_step": float(self.switch),
-            "loss_at_switch": float(self.loss[i0]),
-            "loss_just_after": float(self.loss[i1]),
-            "loss_jump": float(self.loss[i1] - self.loss[i0]),
-            "loss_max_after": float(np.max(self.loss[after])) if after.any() else float("nan"),
-            "margin_at_switch": float(self.margin[i0]),
-            "margin_just_after": float(self.margin[i1]),
-            "margin_end_sgd": float(self.margin[-1]),
-            "margin_end_sgd_mean_last5": float(np.mean(self.margin[-5:])),
-            "margin_end_gd_control": float(self.margin_control[-1]),
-            "loss_end_sgd": float(self.loss[-1]),
-            "loss_end_gd_control": float(self.loss_control[-1]),
-        }
-
-
-def _digits_pair(n: int, seed: int) -> tuple[FloatArray, FloatArray]:
-    from infoplane.datasets import digits
-
-    ds = digits()
-    keep = np.isin(ds.y, (3, 8))
-    xa = ds.x[keep].astype(np.float64)
-    ya = np.where(ds.y[keep] == 3, 1.0, -1.0)
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(xa))[:n]
-    return xa[idx], ya[idx]
-
-
-def gd_then_sgd(x: Any | None = None, y: Any | None = None, *, hidden: tuple[int, ...] = (32, 16),
-                steps: int = 500, lr: float = 0.5, batch_size: int = 8, seed: int = 0,
-                record_every: int = 10, n: int = 300) -> SwitchResult:
-    """Figure 4 (Section 3.2) in small: full-batch GD for ``steps`` updates, then SGD.
-
-    A tanh MLP ``d → hidden → 1`` (:func:`infoplane.models.mlp`) is trained on the logistic
-    loss ``mean softplus(−y f(x))``; after ``steps`` GD updates one branch switches to SGD
-    with ``batch_size`` and the same ``lr``, the control branch keeps GD, both for ``steps``
-    more updates. The last-layer margin is ``min_i y_i (wᵀh_i + b)/‖w‖`` with ``h`` the last
-    hidden representation (its normalisation ignores the scale of ``h``).
-
-    All three runs (GD, SGD branch, GD control) are :func:`infoplane.training.fit` with plain
-    SGD steps ``p ← p − lr·∇`` (no momentum): the network's output ``f`` is fed to
-    cross-entropy as the logits ``(0, f)`` with label ``(y + 1) / 2``, which is exactly
-    ``softplus(−y f)``; an SGD step takes the first ``batch_size`` samples of a fresh
-    permutation (``TrainConfig.batches_per_epoch=1``).
-
-    Parameters
-    ----------
-    x, y : arrays or None
-        Data (labels ±1); default: ``n`` digits "3" (+1) vs "8" (−1) from scikit-learn.
-    hidden : tuple of int
-        Hidden widths.
-    steps : int
-        ``T``: updates per phase.
-    lr, batch_size, seed, record_every, n
-        Step size, SGD batch, seed (init and batches), record stride, default data size.
-
-    Returns
-    -------
-    SwitchResult
-
-    Examples
-    --------
-    >>> r = gd_then_sgd(steps=20, record_every=5, n=60, hidden=(8,))
-    >>> r.switch, bool(np.all(np.isfinite(r.loss)))
-    (20, True)
-    """
-    import copy
-
-    import torch
-
-    from infoplane.models import mlp
-    from infoplane.training import TrainConfig, fit
-
-    steps = as_int("steps", steps)
-    lr = positive("lr", lr)
-    batch_size = as_int("batch_size", batch_size)
-    record_every = as_int("record_every", record_every)
-    seed = as_int("seed", seed, min_value=0)
-    if x is None or y is None:
-        xa, ya = _digits_pair(as_int("n", n, min_value=4), seed)
-    else:
-        xa, ya = _check_xy(x, y)
-    if batch_size > len(xa):
-        raise fail("batch_size", f"<= the number of samples {len(xa)}", batch_size)
-    widths = (xa.shape[1], *(as_int("hidden", h) for h in hidden), 1)
-    xt = torch.as_tensor(xa, dtype=torch.float64)
-    yt = torch.as_tensor(ya, dtype=torch.float64)
-    net = mlp(widths, activation="tanh", seed=seed, dtype=torch.float64)
-
-    class TwoLogits(torch.nn.Module):
-        """``f -> (0, f)``: cross-entropy on these logits with label ``(y + 1) / 2`` is the
-        logistic loss ``softplus(-y f)``, so :func:`~infoplane.training.fit` trains it."""
-
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            f = self.inner(x)
-            return torch.cat([torch.zeros_like(f), f], dim=1)
-
-    data = (xt, torch.as_tensor(ya > 0, dtype=torch.int64))
-    # plain GD / SGD steps p <- p - lr * grad; one optimiser step per "epoch" in both phases
-    gd = TrainConfig(epochs=steps, optimizer="sgd", lr=lr, batch_size=None, eval_every=None)
-    sgd = replace(gd, batch_size=batch_size, batches_per_epoch=1, seed=seed)
-
-    def measure(model: torch.nn.Sequential) -> tuple[float, float]:
-        ls = list(model.children())
-        hd = ls[-1]
-        assert isinstance(hd, torch.nn.Linear)
-        with torch.no_grad():
-            h = torch.nn.Sequential(*ls[:-1])(xt)
-            f = (h @ hd.weight.T).squeeze(1) + hd.bias
-            loss = torch.nn.functional.softplus(-yt * f).mean()
-            m = (yt * f).min() / hd.weight.norm()
-        return float(loss), float(m)
-
-    rec_steps: list[int] = []
-    loss_s: list[float] = []
-    marg_s: list[float] = []
-    loss_c: list[float] = []
-    marg_c: list[float] = []
-
-    def log(t: int, a: tuple[float, float], b: tuple[float, float]) -> None:
-        rec_steps.append(t)
-        loss_s.append(a[0])
-        marg_s.append(a[1])
-        loss_c.append(b[0])
-        marg_c.append(b[1])
-
-    def log_gd(t: int, _model: torch.nn.Module) -> None:
-        if t % record_every == 0 or t == steps:
-            m = measure(net)
-            log(t, m, m)
-
-    def after_switch(t: int) -> bool:
-        return t % record_every == 0 or t == 2 * steps or t == steps + 1
-
-    at_sgd: dict[int, tuple[float, float]] = {}
-
-    def log_sgd(e: int, _model: torch.nn.Module) -> None:
-        if after_switch(steps + e):
-            at_sgd[steps + e] = measure(net)
-
-    def log_control(e: int, _model: torch.nn.Module) -> None:
-        if after_switch(steps + e):
-            log(steps + e, at_sgd[steps + e], measure(control))
-
-    m0 = measure(net)
-    log(0, m0, m0)
-    # tiny matrices: thread start-up dominates on shared cores, hence one thread
-    fit(TwoLogits(net), data, config=gd, callback=log_gd, progress=False, num_threads=1)
-    control = copy.deepcopy(net)
-    # the SGD branch draws each batch from its own generator seeded `seed`; the GD control
-    # branch is deterministic, so it runs after it and is logged at the same steps
-    fit(TwoLogits(net), data, config=sgd, callback=log_sgd, progress=False, num_threads=1)
-    fit(TwoLogits(control), data, config=gd, callback=log_control, progress=False,
-        num_threads=1)
-    return SwitchResult(steps=np.array(rec_steps, dtype=np.int64), switch=steps,
-                        loss=np.array(loss_s), margin=np.array(marg_s),
-                        loss_control=np.array(loss_c), margin_control=np.array(marg_c))
-
-
-# --------------------------------------------------------------------------- verdicts & run
-Verdict = dict[str, str]
-
-
-def _direction_verdict(tr: Trace, name: str) -> Verdict:
-    early = tr.angle[(tr.steps > 0) & (tr.steps <= max(1, tr.steps[-1] // 100))]
-    first = float(np.max(early)) if early.size else float(tr.angle[-1])
-    # SGD's angle is noisy: judge the median of the last 10 % of recorded points.
-    last = float(np.median(tr.angle[-max(1, len(tr.angle) // 10):]))
-    claim = f"{name} on the logistic loss converges in direction to the hard-margin SVM"
-    why = (f"angle to the SVM direction {first:.3g} rad (max over the first 1% of steps) -> "
-           f"{last:.3g} rad (median of the last 10 % of records, end step {int(tr.steps[-1])}); "
-           f"final normalised margin "
-           f"{tr.margin[-1]:.4g} vs SVM margin {tr.svm_margin:.4g}")
-    if last < 0.05 and last < 0.5 * first:
-        return verdict(claim, "holds", why)
-    if last < first:
-        return verdict(claim, "holds with caveats", why + " (decreasing but not yet < 0.05 rad)")
-    return verdict(claim, "does not hold", why)
-
-
-def _rate_verdict(tr: Trace) -> Verdict:
-    slope = angle_rate(tr)
-    claim = "GD's angle to the SVM direction decays slowly, like 1/log t (Soudry et al. 2018)"
-    why = (f"least-squares slope of log(angle) vs log(log t) over late steps = {slope:.3g} "
-           "(-1 for 1/log t); ‖w_t‖ grows by "
-           f"{wnorm_rate(tr):.3g} per unit of log t (1/γ_svm = {1 / tr.svm_margin:.3g})")
-    if not math.isfinite(slope) or slope >= 0:
-        return verdict(claim, "does not hold", why)
-    if -1.5 <= slope <= -0.5:
-        return verdict(claim, "holds", why)
-    return verdict(claim, "holds with caveats",
-                   why + " (decreasing, but the fitted exponent is off -1 over this range)")
-
-
-def _bound_verdicts(tr: Trace, n_points: int) -> list[Verdict]:
-    t = tr.terms
-    mi = t["mi"]
-    out: list[Verdict] = []
-    viol14 = mi > t["rhs14"] + 1e-12
-    if viol14.any():
-        i = int(np.argmax(viol14))
-        out.append(verdict(
-            "(14) I(X;Ỹ) <= 2(Var p(ỹ) + Var p(ỹ|x))", "does not hold",
-            f"violated at {int(viol14.sum())}/{len(mi)} recorded steps, first at step "
-            f"{int(tr.steps[i])} (I = {mi[i]:.4g} > {t['rhs14'][i]:.4g}); at the end I = "
-            f"{mi[-1]:.4g} nats vs RHS {t['rhs14'][-1]:.3g}: both variances -> 0 as σ(wᵀx) "
-            "saturates while I -> H(Ỹ) ≈ log 2"))
-    else:
-        out.append(verdict("(14) I(X;Ỹ) <= 2(Var p(ỹ) + Var p(ỹ|x))", "holds",
-                           "no violation at any recorded step"))
-    n_neg = int(t["taylor17_violations"].max())
-    n_sq = int(t["taylor17_sq_violations"].max())
-    out.append(verdict(
-        "(17) σ(wᵀx) <= 1/2 + wᵀx/4 (first-order Taylor step)",
-        "does not hold" if n_neg > 0 else "holds",
-        f"fails for up to {n_neg} of the {n_points} points at a recorded step, every one with "
-        f"wᵀx < 0 (σ is convex for z < 0, so it lies above its tangent); the squared form "
-        f"(σ − 1/2)² <= z²/16 that (18) actually needs failed {n_sq} times"))
-    v18 = (t["rhs16"] > t["rhs18"] + 1e-12).sum() + (mi > t["rhs18"] + 1e-12).sum()
-    out.append(verdict(
-        "(16)-(18) chain: 2(Var p(ỹ) + 1/4 + 3 E(σ−1/2)²) <= 2(Var p(ỹ) + 1/4 + 3/16 E(wᵀx)²)",
-        "holds" if v18 == 0 else "does not hold",
-        f"{int(v18)} violations; note (16) bounds the second moment E[p(Ỹ|X)²] >= 1/4, not the "
-        "variance, which is why the chain survives (14)'s failure"))
-    v19 = mi > t["rhs19"] + 1e-12
-    vac = t["rhs19"] >= _LOG2
-    frac_vac = float(vac.mean())
-    ratio = float(t["rhs19"][-1] / max(mi[-1], 1e-300))
-    why19 = (f"{int(v19.sum())} violations with A = {A_CONST:g}, B = (3/8)E‖x‖²; the RHS exceeds "
-             f"log 2 (so the bound is vacuous, as I <= log 2 always) at {frac_vac:.0%} of "
-             f"recorded steps; final RHS/I = {ratio:.3g}")
-    if v19.any():
-        out.append(verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "does not hold", why19))
-    elif frac_vac > 0.5:
-        out.append(verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "holds with caveats", why19))
-    else:
-        out.append(verdict("(19) I(X;Ỹ) <= A + B‖w‖²", "holds", why19))
-    obj = t["objective23"]
-    imin = int(np.argmin(obj))
-    claim23 = "(23) GD's path minimises the bound A + B‖w‖² − α Σ log(|σ − 1/2| + 1/2)"
-    why23 = (f"objective minimal at step {int(tr.steps[imin])} ({obj[imin]:.4g}), "
-             f"{obj[-1]:.4g} at the end: B‖w‖² grows with ‖w‖ ~ log t while the log term "
-             "saturates at 0; (23) also ignores the labels")
-    if obj[-1] > obj[imin] + 1e-9:
-        out.append(verdict(claim23, "does not hold", why23))
-    else:
-        out.append(verdict(claim23, "holds", why23))
-    return out
-
-
-def _switch_verdict(s: dict[str, float]) -> Verdict:
-    claim = ("Figure 4: switching GD -> SGD makes the loss jump and the last-layer margin grow "
-             "(small tanh MLP)")
-    why = (f"loss {s['loss_at_switch']:.4g} at the switch -> {s['loss_just_after']:.4g} just "
-           f"after (max after {s['loss_max_after']:.4g}); margin {s['margin_at_switch']:.4g} -> "
-           f"{s['margin_end_sgd_mean_last5']:.4g} (mean of the last 5 records) after the SGD "
-           f"phase vs {s['margin_end_gd_control']:.4g} "
-           "if GD continues")
-    jump = s["loss_max_after"] > 1.05 * s["loss_at_switch"]
-    grows = s["margin_end_sgd_mean_last5"] > s["margin_at_switch"]
-    ctrl = s["margin_end_gd_control"]
-    beats = s["margin_end_sgd_mean_last5"] > ctrl + 0.05 * abs(ctrl)  # > 5 % better than GD
-    if jump and grows and beats:
-        return verdict(claim, "holds", why)
-    if grows:
-        extra = [] if jump else ["no loss jump > 5 %"]
-        if not beats:
-            extra.append("continuing GD grows the margin within 5 % as much, so the growth "
-                         "is not clearly due to SGD")
-        return verdict(claim, "holds with caveats", why + " (" + "; ".join(extra) + ")")
-    return verdict(claim, "does not hold", why)
-
-
-def _figures(out: Path, gd: Trace, sgd: Trace, sw: SwitchResult) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names: list[str] = []
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for tr, lab in ((gd, "GD"), (sgd, "SGD")):
-        m = tr.steps > 0
-        ax.loglog(tr.steps[m], tr.angle[m], label=lab)
-    ts = gd.steps[gd.steps > 1].astype(np.float64)
-    c = float(gd.angle[-1] * math.log(gd.steps[-1]))
-    ax.loglog(ts, c / np.log(ts), "k--", label="c / log t")
-    ax.set_xlabel("step t")
-    ax.set_ylabel("angle to hard-margin SVM direction (rad)")
-    ax.set_title("Logistic regression: direction → max-margin (Claim 2.2)")
-    ax.legend()
-    names.append(save_figure(fig, out, "margin_angle.png", 100))
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    m = gd.steps > 0
-    t = gd.terms
-    ax.loglog(gd.steps[m], t["mi"][m], label="I(X;Ỹ) exact")
-    ax.loglog(gd.steps[m], t["rhs14"][m], label="(14) 2(Var p(ỹ)+Var p(ỹ|x))")
-    ax.loglog(gd.steps[m], t["rhs16"][m], label="(16) second-moment form")
-    ax.loglog(gd.steps[m], t["rhs18"][m], label="(18) 3/16 E(wᵀx)²")
-    ax.loglog(gd.steps[m], t["rhs19"][m], label="(19) A + B‖w‖²")
-    ax.axhline(_LOG2, color="grey", ls=":", label="log 2")
-    ax.set_xlabel("GD step t")
-    ax.set_ylabel("nats")
-    ax.set_title("Both sides of (19) and the intermediate bounds (GD)")
-    ax.legend(fontsize=7)
-    names.append(save_figure(fig, out, "margin_bound.png", 100))
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-    a1.semilogy(sw.steps, sw.loss, label="GD then SGD")
-    a1.semilogy(sw.steps, sw.loss_control, "--", label="GD only (control)")
-    a2.plot(sw.steps, sw.margin, label="GD then SGD")
-    a2.plot(sw.steps, sw.margin_control, "--", label="GD only (control)")
-    for a in (a1, a2):
-        a.axvline(sw.switch, color="k", ls=":", label="switch")
-        a.set_xlabel("step")
-        a.legend()
-    a1.set_ylabel("training loss (nats)")
-    a2.set_ylabel("last-layer normalised margin")
-    a1.set_title("Loss around the GD → SGD switch")
-    a2.set_title("Last-layer feature margin around the switch")
-    names.append(save_figure(fig, out, "margin_switch.png", 100))
-    return names
-
-
-def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Run the Claim 2.2 / Figure 4 experiments, write figures and ``margin.json``.
-
-    Parameters
-    ----------
-    out : path
-        Output directory (created).
-    quick : bool
-        Small settings (seconds); ``False`` trains 10x longer.
-    seed : int
-        Seed of the data, the SGD sampler and the MLP.
-
-    Returns
-    -------
-    dict
-        ``svm``, ``gd``, ``sgd``, ``switch`` (numbers), ``verdicts`` (list of dicts with
-        ``claim``, ``holds`` in {"holds", "holds with caveats", "does not hold"}, ``why``),
-        ``figures``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> res = run(tempfile.mkdtemp(), quick=True)  # doctest: +SKIP
-    >>> sorted(res)  # doctest: +SKIP
-    ['figures', 'gd', 'sgd', 'svm', 'switch', 'verdicts']
-    """
-    seed = as_int("seed", seed, min_value=0)
-    out_p = Path(out)
-    out_p.mkdir(parents=True, exist_ok=True)
-    steps = 20_000 if quick else 200_000
-    x, y = separable_data(200, 2, gap=0.2, seed=seed)
-    # Stretch one axis so the first GD step (along mean y·x) is not already the SVM direction.
-    x = x * np.array([1.0, 4.0])
-    svm, solved = _crosscheck(x, y)  # the QP SVM is solved once and shared by GD and SGD
-    gd = train_logistic(x, y, method="gd", lr=1.0, steps=steps, seed=seed, svm=solved)
-    sgd = train_logistic(x, y, method="sgd", lr=1.0, steps=steps, batch_size=1, seed=seed,
-                         svm=solved)
-    sw = gd_then_sgd(steps=300 if quick else 2500, seed=seed,
-                     record_every=10 if quick else 25)
-    ssum = sw.summary()
-    verdicts = [_direction_verdict(gd, "GD"), _direction_verdict(sgd, "SGD (batch 1)"),
-                _rate_verdict(gd), *_bound_verdicts(gd, len(x)), _switch_verdict(ssum)]
-    figures = _figures(out_p, gd, sgd, sw)
-    res: dict[str, Any] = {
-        "svm": svm,
-        "gd": gd.summary(),
-        "sgd": sgd.summary(),
-        "switch": ssum,
-        "verdicts": verdicts,
-        "figures": figures,
-    }
-    write_json(out_p / "margin.json", res)
-    return res

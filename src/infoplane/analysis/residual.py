@@ -13,8 +13,10 @@ This module provides
 * :func:`block_ratio` and :class:`RatioRecorder` (Figure 5 on a schedule);
 * :func:`lipschitz`: power iteration on the Jacobian of ``L`` (``torch.func.jvp``/``vjp``);
 * :func:`invert`: fixed-point inversion ``x_{k+1} = y - L(x_k)``;
-* :func:`resnet_cifar`: CIFAR-style ResNets with the five units of Table 1;
-* :func:`compare_variants` and :func:`run`: the experiment, figures and verdicts.
+* :func:`resnet_cifar`: CIFAR-style ResNets with the five units of Table 1.
+
+The experiment that trains the variants and judges the paper's claims (Appendix E / Figure 5,
+Table 1) is :mod:`infoplane.papers.interpretation.residual`.
 
 Notes
 -----
@@ -33,25 +35,21 @@ iteration of :func:`invert` converges to it geometrically with rate ``Lip(L)``.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Literal, cast, get_args
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from infoplane._io import write_json
 from infoplane._torch import capture
 from infoplane._typing import FloatArray
 from infoplane._validation import as_int, choice, fail, positive
-from infoplane.analysis._common import save_figure
-from infoplane.schedules import Schedule, log2
+from infoplane.schedules import Schedule
 
 __all__ = [
     "VARIANTS",
@@ -62,12 +60,11 @@ __all__ = [
     "Residual",
     "Variant",
     "block_ratio",
-    "compare_variants",
     "find_blocks",
     "invert",
     "lipschitz",
+    "make_unit",
     "resnet_cifar",
-    "run",
 ]
 
 Variant = Literal["original", "bn_after_add", "relu_before_add", "relu_only_preact",
@@ -586,378 +583,3 @@ def resnet_cifar(depth: int = 32, *, width: int = 16, in_channels: int = 3,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return ResNetCIFAR(depth, width, in_channels, num_classes, variant)
-
-
-# --------------------------------------------------------------------------- experiment
-
-
-def _digits16(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    from infoplane.datasets import digits
-
-    ds = digits()
-    x = torch.as_tensor(ds.x, dtype=torch.float32).reshape(-1, 1, 8, 8)
-    x = F.interpolate(x, size=(16, 16), mode="bilinear", align_corners=False)
-    x = (x - x.mean()) / x.std()
-    y = torch.as_tensor(ds.y)
-    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
-    n_test = len(y) // 5
-    te, tr = perm[:n_test], perm[n_test:]
-    return x[tr], y[tr], x[te], y[te]
-
-
-def _train(model: nn.Module, data: tuple[torch.Tensor, ...], *, epochs: int, batch: int,
-           lr: float, seed: int, recorder: RatioRecorder | None) -> tuple[float, int, float, float]:
-    """Adam on cross-entropy (:func:`infoplane.training.fit`), the recorder after every step.
-
-    ``data`` is ``(x_train, y_train, x_test, y_test)``. Returns (training seconds, steps,
-    train accuracy, test accuracy); the accuracies are measured in eval mode after training.
-    """
-    from infoplane.training import TrainConfig, fit
-
-    xtr, ytr, xte, yte = data
-    cfg = TrainConfig(epochs=epochs, optimizer="adam", lr=lr, batch_size=batch, seed=seed,
-                      eval_every=None)  # only the final accuracies are used
-    t0 = time.perf_counter()
-
-    def record(step: int, _model: nn.Module) -> None:
-        if recorder is not None:
-            recorder.record(step)
-
-    record(0, model)
-    # one thread: these small convolutions gain little from two, and lose a lot on busy cores
-    hist = fit(model, (xtr, ytr), (xte, yte), cfg, step_callback=record, progress=False,
-               num_threads=1)
-    seconds = time.perf_counter() - t0
-    assert hist.test_accuracy is not None
-    steps = epochs * math.ceil(len(ytr) / batch)
-    return seconds, steps, float(hist.train_accuracy[-1]), float(hist.test_accuracy[-1])
-
-
-def _block_analysis(block: Residual, x: torch.Tensor, *, seed: int, lip_iters: int,
-                    lip_points: int) -> dict[str, Any]:
-    """Lipschitz of L at the probe points, inversion of x + L(x), post-ReLU clamping (float64)."""
-    blk = copy.deepcopy(block).double().eval()
-    xd = x.double()
-    # what the branch's first ReLU clamps (Section 3.1, (d) vs (e)), seen on the same pass
-    first_relu = next((m for m in blk.inner.modules() if isinstance(m, nn.ReLU)), None)
-    relu: dict[str, nn.Module] = {} if first_relu is None else {"relu": first_relu}
-    with capture(blk, relu) as seen:
-        lx = blk.inner(xd)
-    ratio = _norm(lx) / _norm(xd)
-    est = lipschitz(blk.inner, xd[:lip_points], iters=lip_iters, seed=seed)
-    out: dict[str, Any] = {"ratio_eval": ratio, "lipschitz": est.value,
-                           "lipschitz_median": float(np.median(est.per_point)),
-                           "downsample": blk.downsample,
-                           "invertible_by_construction": blk.identity_form}
-    if not blk.downsample:
-        y = xd + lx
-        res = invert(blk.inner, y, iters=200, tol=1e-10)
-        out.update(inversion_converged=res.converged, inversion_diverged=res.diverged,
-                   inversion_iters=len(res.errors) - 1,
-                   inversion_residual=float(res.errors[-1]),
-                   reconstruction_error=_norm(res.x - xd) / _norm(xd))
-    if blk.identity_form and est.value > 0:
-        # the same trained branch rescaled to local Lip 0.9: Banach's regime
-        scale = 0.9 / est.value
-        inner = blk.inner
-
-        def scaled(t: torch.Tensor) -> torch.Tensor:
-            return scale * inner(t)
-
-        with torch.no_grad():
-            ys = xd + scaled(xd)
-        rs = invert(scaled, ys, iters=400, tol=1e-10)
-        out.update(scaled_to_lip=0.9, scaled_inversion_converged=rs.converged,
-                   scaled_inversion_iters=len(rs.errors) - 1,
-                   scaled_reconstruction_error=_norm(rs.x - xd) / _norm(xd))
-    if blk.has_post:
-        with torch.no_grad():
-            z = blk.post(blk.shortcut(xd) + lx)  # == blk(xd), reusing L(x)
-        out["post_zero_fraction"] = float((z == 0).double().mean())
-    if first_relu is not None:
-        out["branch_relu_zero_fraction"] = float((seen["relu"][0] == 0).double().mean())
-    return out
-
-
-def compare_variants(*, depth: int = 8, width: int = 8, epochs: int = 4, seed: int = 0,
-                     probe_size: int = 64, n_points: int = 30, lip_iters: int = 20,
-                     lip_points: int = 16,
-                     variants: Iterable[str] = VARIANTS, lr: float = 2e-3,
-                     batch: int = 64) -> dict[str, Any]:
-    """Train each residual-unit variant on 16×16 digits and measure ratios, Lipschitz, inversion.
-
-    Every variant gets the same seed, data split, batch order and probe batch. Ratios
-    ``‖L(x)‖/‖x‖`` are recorded on a log2 schedule over steps (eval mode, probe batch); after
-    training each block's ``L`` gets a local Lipschitz estimate (power iteration, float64, eval
-    mode, max over probe points) and, for identity-shortcut blocks, fixed-point inversion of
-    ``y = x + L(x)`` on its probe input. Only blocks with no post-addition op
-    (``relu_before_add``, ``relu_only_preact``, ``full_preact``) are invertible by construction;
-    for ``original``/``bn_after_add`` the inversion is of the pre-ReLU sum, and the post ReLU
-    (its fraction of zeroed outputs is reported) destroys invertibility anyway.
-
-    Parameters
-    ----------
-    depth, width : int
-        Network size (``depth = 6n + 2``).
-    epochs : int
-    seed : int
-    probe_size : int
-        Probe images (from the test split).
-    n_points : int
-        Points of the log2 recording schedule (before de-duplication).
-    lip_iters : int
-        Power iterations.
-    lip_points : int
-        Probe points for the Lipschitz estimate (the first ``lip_points`` of the probe).
-    variants : iterable of str
-    lr, batch : float, int
-        Adam learning rate and mini-batch size.
-
-    Returns
-    -------
-    dict
-        Per variant: accuracies, timings, recording overhead, ``steps``, ``ratios``
-        (block → list), ``blocks`` (block → analysis), summary maxima.
-    """
-    epochs = as_int("epochs", epochs)
-    probe_size = as_int("probe_size", probe_size)
-    variants = list(variants)
-    for v in variants:
-        if v not in VARIANTS:
-            raise fail("variants", f"a subset of {', '.join(map(repr, VARIANTS))}", v)
-    xtr, ytr, xte, yte = _digits16(seed)
-    probe = xte[:probe_size]
-    n_steps = epochs * math.ceil(len(ytr) / batch) + 1
-    sched = log2(n_steps, n_points)
-    out: dict[str, Any] = {"depth": depth, "width": width, "epochs": epochs, "seed": seed,
-                           "data": "digits upsampled to 16x16 (1 channel), standardised",
-                           "schedule": sched.steps.tolist(), "variants": {}}
-    for v in variants:
-        net = resnet_cifar(depth, width=width, in_channels=1, variant=cast(Variant, v), seed=seed)
-        rec = RatioRecorder(net, probe, schedule=sched)
-        train_s, steps, acc_tr, acc_te = _train(net, (xtr, ytr, xte, yte), epochs=epochs,
-                                                batch=batch, lr=lr, seed=seed, recorder=rec)
-        # inputs of every block on the probe batch (eval mode)
-        with capture(net, rec.blocks, inputs=True) as seen:
-            net(probe)
-        inputs = {name: seen[name][0] for name in rec.blocks}
-        blocks = {name: _block_analysis(cast(Residual, b), inputs[name], seed=seed,
-                                        lip_iters=lip_iters, lip_points=lip_points)
-                  for name, b in rec.blocks.items()}
-        arr = rec.as_array()
-        inv = [b for b in blocks.values() if not b["downsample"]]
-        out["variants"][v] = {
-            "train_accuracy": acc_tr, "test_accuracy": acc_te,
-            "train_seconds": train_s, "record_seconds": rec.seconds, "n_records": len(rec.steps),
-            "recording_overhead": rec.seconds / max(train_s - rec.seconds, 1e-12),
-            "record_cost_in_train_steps": (rec.seconds / max(len(rec.steps), 1))
-            / max((train_s - rec.seconds) / max(steps, 1), 1e-12),
-            "steps": rec.steps, "ratios": {k: list(r) for k, r in rec.ratios.items()},
-            "max_ratio": float(np.nanmax(arr)), "max_ratio_final": float(np.nanmax(arr[-1])),
-            "max_lipschitz": max(b["lipschitz"] for b in blocks.values()),
-            "max_lipschitz_identity_blocks": max((b["lipschitz"] for b in inv), default=None),
-            "n_blocks": len(blocks), "blocks": blocks,
-        }
-        out["n_steps"] = steps
-    return out
-
-
-def _sine_counterexample() -> dict[str, Any]:
-    """``L(x) = 0.1 sin(20x)``: ratio ≤ 0.1 at |x| ≈ 1 but Lip = 2; x + L(x) not injective."""
-    xs = torch.linspace(0.9, 1.1, 201, dtype=torch.float64)
-
-    def fn(x: torch.Tensor) -> torch.Tensor:
-        return 0.1 * torch.sin(20 * x)
-
-    ratio = float((fn(xs).abs() / xs.abs()).max())
-    lip = lipschitz(fn, xs.reshape(-1, 1), iters=5).value
-    gx = xs + fn(xs)
-    monotone = bool(torch.all(gx[1:] > gx[:-1]))
-    res = invert(fn, (xs + fn(xs)).reshape(-1, 1), iters=200)
-    return {"max_ratio": ratio, "lipschitz": lip, "x_plus_L_monotone_on_[0.9,1.1]": monotone,
-            "inversion_converged": res.converged, "inversion_diverged": res.diverged}
-
-
-def _plot(res: dict[str, Any], out: Path) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    names = []
-    key = "full_preact" if "full_preact" in res["variants"] else next(iter(res["variants"]))
-    r = res["variants"][key]
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    steps = np.asarray(r["steps"]) + 1
-    for i, (name, vals) in enumerate(r["ratios"].items()):
-        ax.plot(steps, vals, label=f"block {i + 1} ({name})", lw=1.2)
-    ax.axhline(1.0, color="k", ls="--", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel("training step + 1 (mini-batches, log scale)")
-    ax.set_ylabel("‖L(x)‖ / ‖x‖ (dimensionless)")
-    ax.set_title(f"Residual ratio per block, {key} ResNet-{res['depth']} on digits "
-                 "(cf. Figure 5)")
-    ax.legend(fontsize=6, ncol=2)
-    save_figure(fig, out, "residual_ratios.png", 120)
-    names.append("residual_ratios.png")
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    vs = list(res["variants"])
-    pos = np.arange(len(vs))
-    ax.bar(pos - 0.2, [res["variants"][v]["max_ratio"] for v in vs], 0.4,
-           label="max ‖L(x)‖/‖x‖ over blocks and steps")
-    ax.bar(pos + 0.2, [res["variants"][v]["max_lipschitz"] for v in vs], 0.4,
-           label="max local Lip(L) over blocks (trained)")
-    ax.axhline(1.0, color="k", ls="--", lw=0.8)
-    ax.set_xticks(pos, vs, rotation=15)
-    ax.set_xlabel("residual-unit variant (Table 1 / Figure 3)")
-    ax.set_ylabel("ratio / Lipschitz constant (dimensionless)")
-    ax.set_title("Residual-branch size per variant: norm ratio vs Lipschitz constant")
-    ax.legend(fontsize=8)
-    save_figure(fig, out, "residual_variants.png", 120)
-    names.append("residual_variants.png")
-    return names
-
-
-def _verdicts(res: dict[str, Any], sine: dict[str, Any]) -> list[dict[str, str]]:
-    V = res["variants"]
-    out: list[dict[str, str]] = []
-    allmax = {v: V[v]["max_ratio"] for v in V}
-    bad = [v for v, m in allmax.items() if m >= 1]
-    out.append({
-        "claim": "‖L(x)‖/‖x‖ < 1 for all blocks throughout training (Section 3.3, Figure 5)",
-        "holds": "holds with caveats" if not bad else "does not hold",
-        "why": ("max ratio over blocks and recorded steps per variant: "
-                + ", ".join(f"{v}={m:.3f}" for v, m in allmax.items())
-                + f"; ResNet-{res['depth']} on 16x16 digits (the paper used CIFAR-10); "
-                "eval-mode BN on a fixed probe batch."
-                + (f" Ratio ≥ 1 in: {', '.join(bad)}." if bad else "")),
-    })
-    pairs = [(v, n, b) for v in V for n, b in V[v]["blocks"].items() if not b["downsample"]]
-    small_ratio_big_lip = [(v, n) for v, n, b in pairs if b["ratio_eval"] < 1 <= b["lipschitz"]]
-    sine_counter = sine["max_ratio"] < 1 and not sine["x_plus_L_monotone_on_[0.9,1.1]"]
-    trained_counter = [(v, n) for v, n, b in pairs
-                       if b["ratio_eval"] < 1 and b["inversion_diverged"]]
-    implication = ("does not hold" if sine_counter or trained_counter else
-                   "holds with caveats" if small_ratio_big_lip else "holds")
-    out.append({
-        "claim": "ratio ‖L(x)‖/‖x‖ < 1 implies x + L(x) is invertible (Section 1.3.3)",
-        "holds": implication,
-        "why": ("The ratio is one value of ‖L(x)‖/‖x‖ at the data, not the operator (Lipschitz) "
-                f"norm. Counterexample L(x)=0.1 sin(20x): ratio ≤ {sine['max_ratio']:.3f} on "
-                f"[0.9,1.1] but Lip = {sine['lipschitz']:.3f}, x+L(x) monotone there: "
-                f"{sine['x_plus_L_monotone_on_[0.9,1.1]']}. Trained identity-shortcut blocks with "
-                f"ratio < 1 but local Lip ≥ 1: {len(small_ratio_big_lip)} of {len(pairs)}"
-                + (f" ({', '.join(f'{v}/{n}' for v, n in small_ratio_big_lip[:6])})"
-                   if small_ratio_big_lip else "")
-                + f"; with ratio < 1 and a diverging inversion: {len(trained_counter)}. "
-                "Criterion: a non-injective example or a diverging inversion with ratio < 1 "
-                "refutes it; ratio < 1 with Lip ≥ 1 leaves it unproven (caveat)."),
-    })
-    contr = [(v, n, b) for v, n, b in pairs if b["lipschitz"] < 1]
-    ok = [t for t in contr if t[2]["inversion_converged"]
-          and t[2]["reconstruction_error"] < 1e-8]
-    scaled = [b for _, _, b in pairs if "scaled_inversion_converged" in b]
-    sok = [b for b in scaled if b["scaled_inversion_converged"]
-           and b["scaled_reconstruction_error"] < 1e-8]
-    trained_div = [(v, n) for v, n, b in pairs if b["lipschitz"] >= 1 and b["inversion_diverged"]]
-    good = len(ok) == len(contr) and len(sok) == len(scaled) and bool(contr or scaled)
-    out.append({
-        "claim": "Lip(L) < 1 ⇒ x + L(x) invertible, recovered by x ← y − L(x) (Appendix E; "
-                 "correctly: Banach fixed-point theorem)",
-        "holds": "holds with caveats" if good else "does not hold",
-        "why": (f"Trained identity-shortcut blocks with local Lip < 1: {len(ok)} of "
-                f"{len(contr)} inverted to relative error < 1e-8. The same trained branches "
-                f"rescaled to local Lip 0.9: {len(sok)} of {len(scaled)} inverted to < 1e-8. "
-                f"Trained blocks with local Lip ≥ 1 where the iteration diverged: "
-                f"{len(trained_div)} of {sum(b['lipschitz'] >= 1 for _, _, b in pairs)}. "
-                "Caveat: the local Jacobian norm at probe points lower-bounds the global "
-                "Lipschitz constant; Appendix E's Neumann-series proof for a nonlinear L is "
-                "loose, Banach's theorem is the correct argument."),
-    })
-    post = {v: float(np.mean([b.get("post_zero_fraction", 0.0)
-                              for b in V[v]["blocks"].values()]))
-            for v in V if v in ("original", "bn_after_add")}
-    if post:
-        out.append({
-            "claim": "a ReLU after the addition (original, bn_after_add) makes the block "
-                     "non-invertible (Section 3.1)",
-            "holds": ("holds" if all(p > 0 for p in post.values()) else
-                      "holds with caveats" if any(p > 0 for p in post.values()) else
-                      "does not hold"),
-            "why": "mean fraction of block outputs clamped to 0 by the post-addition ReLU: "
-                   + ", ".join(f"{v}={p:.3f}" for v, p in post.items())
-                   + "; every clamped coordinate loses its pre-image.",
-        })
-    if "relu_before_add" in V and "full_preact" in V:
-        a, b = V["relu_before_add"], V["full_preact"]
-        bigger = a["max_ratio"] > b["max_ratio"] and a["max_lipschitz"] > b["max_lipschitz"]
-        out.append({
-            "claim": "ReLU before addition (nonnegative L) enlarges the operator norm of L "
-                     "(Section 3.1)",
-            "holds": "holds with caveats" if bigger else "does not hold",
-            "why": (f"relu_before_add max ratio {a['max_ratio']:.3f}, max Lip "
-                    f"{a['max_lipschitz']:.3f} vs full_preact {b['max_ratio']:.3f}, "
-                    f"{b['max_lipschitz']:.3f} (ResNet-{res['depth']}, this seed)."),
-        })
-    if "relu_only_preact" in V and "full_preact" in V:
-        zd, ze = (float(np.mean([blk["branch_relu_zero_fraction"]
-                                 for blk in V[v]["blocks"].values()
-                                 if "branch_relu_zero_fraction" in blk] or [0.0]))
-                  for v in ("relu_only_preact", "full_preact"))
-        inv = {v: [blk["inversion_converged"] for blk in V[v]["blocks"].values()
-                   if not blk["downsample"]] for v in ("relu_only_preact", "full_preact")}
-        out.append({
-            "claim": "ReLU-only pre-activation (d) applies ReLU directly to the input, which "
-                     "loses information (Section 3.1)",
-            "holds": ("does not hold" if zd <= ze + 0.05 else "holds with caveats"),
-            "why": (f"fraction of the branch input clamped to 0 by its first ReLU: (d) {zd:.3f} "
-                    f"vs full pre-activation (e) {ze:.3f} (BN before the ReLU); fixed-point "
-                    f"inversion of x + L(x) converged for {sum(inv['relu_only_preact'])}/"
-                    f"{len(inv['relu_only_preact'])} (d) and {sum(inv['full_preact'])}/"
-                    f"{len(inv['full_preact'])} (e) identity blocks. The identity shortcut "
-                    "carries x past the ReLU, so only the branch loses the clamped part. "
-                    "Criterion: holds with caveats if (d) clamps more than (e) by > 0.05, "
-                    f"else does not hold (ResNet-{res['depth']}, this seed)."),
-        })
-    return out
-
-
-def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Run the residual experiment; write figures and ``residual.json``; return the dict.
-
-    Quick: depth 8, width 8, 8 epochs (184 mini-batch steps, long enough to be called trained:
-    train accuracy >= 0.99 for every variant at seed 0; about 50 s on 2 CPU cores). Full: depth 32
-    (15 blocks, as in Figure 5), width 16, 30 epochs.
-
-    Parameters
-    ----------
-    out : str or Path
-        Output directory (created).
-    quick : bool, default True
-    seed : int, default 0
-
-    Returns
-    -------
-    dict
-        The contents of ``residual.json`` (``variants``, ``counterexample``, ``verdicts``,
-        ``figures``, ``recording_overhead``, ``train_accuracy``: variant -> final training
-        accuracy, also in ``variants[v]["train_accuracy"]``).
-    """
-    seed = as_int("seed", seed, min_value=0)
-    path = Path(out)
-    path.mkdir(parents=True, exist_ok=True)
-    if quick:
-        res = compare_variants(depth=8, width=8, epochs=8, seed=seed)
-    else:
-        res = compare_variants(depth=32, width=16, epochs=30, seed=seed, probe_size=128,
-                               n_points=60, lip_iters=50, lip_points=32)
-    sine = _sine_counterexample()
-    res["counterexample"] = sine
-    res["recording_overhead"] = {
-        v: r["recording_overhead"] for v, r in res["variants"].items()}
-    res["train_accuracy"] = {v: r["train_accuracy"] for v, r in res["variants"].items()}
-    res["verdicts"] = _verdicts(res, sine)
-    res["figures"] = _plot(res, path)
-    write_json(path / "residual.json", res)
-    return res

@@ -12,30 +12,27 @@ of each fold only: the held-out fold never influences the projection (no leakage
 
 Public API
 ----------
-:func:`separability_curve`, :class:`SeparabilityCurve`, :func:`last_layer_features`,
-:func:`run` (the experiment: ``separability.png`` and ``separability.json``).
+:func:`separability_curve`, :class:`SeparabilityCurve`, :func:`default_ks`,
+:func:`last_layer_features`. These are measurement tools only: the trained network, the
+figure and the claim's checks live in :mod:`infoplane.papers.interpretation.separability`.
 """
 
 from __future__ import annotations
 
-import math
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
-from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from torch import nn
 
-from infoplane._io import write_json
 from infoplane._torch import capture
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_int, choice, fail, finite_array, positive
@@ -44,34 +41,8 @@ __all__ = [
     "SeparabilityCurve",
     "default_ks",
     "last_layer_features",
-    "run",
     "separability_curve",
 ]
-
-#: Environment variable naming a directory with the MNIST test-set IDX files (optional).
-MNIST_ENV = "INFOPLANE_MNIST_DIR"
-
-
-def mnist_dir() -> Path | None:
-    """The MNIST directory named by ``$INFOPLANE_MNIST_DIR``, or None when it is unset.
-
-    Returns
-    -------
-    Path or None
-
-    Raises
-    ------
-    ValueError
-        When the variable is set but does not name a directory.
-    """
-    value = os.environ.get(MNIST_ENV, "").strip()
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"${MNIST_ENV} must name a directory with the MNIST IDX files, "
-                         f"got {value!r} (not a directory).")
-    return path
 
 
 @dataclass(frozen=True)
@@ -356,197 +327,3 @@ def last_layer_features(model: nn.Module, x: Any, layer: str | None = None, *,
             model(xt[start:start + bs])
     caught = [v.reshape(v.shape[0], -1) for v in seen[key]]
     return torch.cat(caught).to(torch.float64).numpy()
-
-
-# --------------------------------------------------------------------------- experiment
-
-
-def _train_features(x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epochs: int,
-                    seed: int) -> tuple[FloatArray, FloatArray, np.ndarray, float, float]:
-    """Train an MLP on half the data; return held-out raw inputs, features, labels, accuracies."""
-    from infoplane.models import mlp
-    from infoplane.training import TrainConfig, fit
-
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.5, stratify=y, random_state=seed)
-    net = mlp(widths, activation="relu", init="default", seed=seed)
-    # only the final accuracies are used: evaluate once, after the last epoch
-    cfg = TrainConfig(epochs=epochs, optimizer="adam", lr=1e-3, batch_size=64, seed=seed,
-                      eval_every=None)
-    hist = fit(net, (x_tr, y_tr), (x_te, y_te), cfg, progress=False, num_threads=1)
-    assert hist.test_accuracy is not None
-    feats = last_layer_features(net, x_te)
-    return (np.asarray(x_te, dtype=np.float64), feats, y_te,
-            float(hist.train_accuracy[-1]), float(hist.test_accuracy[-1]))
-
-
-def _summary(curve: SeparabilityCurve) -> dict[str, Any]:
-    return {**curve.to_dict(),
-            "k95_svm": curve.smallest_k(0.95), "k99_svm": curve.smallest_k(0.99),
-            "k95_knn": curve.smallest_k(0.95, of="knn")}
-
-
-def _dataset_block(name: str, x: np.ndarray, y: np.ndarray, widths: tuple[int, ...],
-                   epochs: int, seed: int, cv: int) -> dict[str, Any]:
-    x_raw, feats, y_te, tr_acc, te_acc = _train_features(x, y, widths, epochs, seed)
-    max_k = 64
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        feat_curve = separability_curve(feats, y_te, default_ks(min(feats.shape[1], max_k)),
-                                        cv=cv, seed=seed)
-        raw_curve = separability_curve(x_raw, y_te, default_ks(min(x_raw.shape[1], max_k)),
-                                       cv=cv, seed=seed)
-    return {
-        "dataset": name, "widths": list(widths), "epochs": epochs,
-        "n_train_network": int(x.shape[0] - y_te.shape[0]), "n_scored": int(y_te.shape[0]),
-        "n_classes": int(np.unique(y).size),
-        "network_train_accuracy": tr_acc, "network_test_accuracy": te_acc,
-        "features": _summary(feat_curve), "raw": _summary(raw_curve),
-        "_curves": (feat_curve, raw_curve),
-    }
-
-
-def _verdicts(block: dict[str, Any]) -> list[dict[str, str]]:
-    """Decide the claims from the measured numbers (criteria stated in each ``why``)."""
-    f, r = block["features"], block["raw"]
-    n_cls = block["n_classes"]
-    name = block["dataset"]
-    inf = math.inf
-    f99 = f["k99_svm"] if f["k99_svm"] is not None else inf
-    r99 = r["k99_svm"] if r["k99_svm"] is not None else inf
-    f95 = f["k95_svm"] if f["k95_svm"] is not None else inf
-    out: list[dict[str, str]] = []
-
-    # Claim 1: low intrinsic dimension of last-layer features (few PCs suffice for a linear SVM).
-    why1 = (f"{name}: features reach 99% of their full SVM accuracy "
-            f"({f['svm_full_mean']:.3f}) at k={f['k99_svm']} and 95% at k={f['k95_svm']} of "
-            f"{f['n_features']} dims; raw inputs need k={r['k99_svm']} / k={r['k95_svm']} of "
-            f"{r['n_features']}. Criterion: holds if k99(features) <= n_classes={n_cls} and "
-            f"< k99(raw); with caveats if k95(features) <= n_classes or k99(features) < "
-            f"k99(raw); otherwise does not hold.")
-    if f99 <= n_cls and f99 < r99:
-        h1 = "holds"
-    elif f95 <= n_cls or f99 < r99:
-        h1 = "holds with caveats"
-    else:
-        h1 = "does not hold"
-    out.append({"claim": f"[{name}] A few principal components of the last-layer features "
-                         "suffice for a linear SVM (low intrinsic dimension).",
-                "holds": h1, "why": why1})
-
-    # Claim 2: features are (nearly) linearly separable, at least as much as the raw inputs.
-    fa, ra = f["svm_full_mean"], r["svm_full_mean"]
-    tol = max(f["svm_full_std"], r["svm_full_std"], 0.005)
-    why2 = (f"{name}: held-out-sample linear-SVM accuracy on all features {fa:.3f} ± "
-            f"{f['svm_full_std']:.3f} vs raw inputs {ra:.3f} ± {r['svm_full_std']:.3f} "
-            f"(fold std). Criterion: holds if features >= 0.95 and >= raw - {tol:.3f}; with "
-            f"caveats if features >= 0.9; otherwise does not hold.")
-    if fa >= 0.95 and fa >= ra - tol:
-        h2 = "holds"
-    elif fa >= 0.9:
-        h2 = "holds with caveats"
-    else:
-        h2 = "does not hold"
-    out.append({"claim": f"[{name}] Last-layer features are close to linearly separable "
-                         "(linear SVM accuracy high, not below raw inputs).",
-                "holds": h2, "why": why2})
-
-    # Claim 3: nearest neighbour also works in few components of the features.
-    k_nn = f["k95_knn"]
-    why3 = (f"{name}: 1-NN on features reaches 95% of the full SVM accuracy at k={k_nn} "
-            f"(raw: k={r['k95_knn']}). Criterion: holds if k <= n_classes={n_cls}; with "
-            f"caveats if reached at all; otherwise does not hold.")
-    h3 = ("holds" if k_nn is not None and k_nn <= n_cls
-          else "holds with caveats" if k_nn is not None else "does not hold")
-    out.append({"claim": f"[{name}] A nearest-neighbour classifier is also accurate on few "
-                         "principal components of the last-layer features.",
-                "holds": h3, "why": why3})
-    return out
-
-
-def _plot(blocks: list[dict[str, Any]], path: Path) -> None:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.0 * len(blocks), 4.5), constrained_layout=True)
-    axes = fig.subplots(1, len(blocks), squeeze=False)[0]
-    for ax, block in zip(axes, blocks, strict=True):
-        feat, raw = block["_curves"]
-        for curve, label, color in ((feat, "last-layer features", "C0"),
-                                    (raw, "raw inputs", "C1")):
-            ax.errorbar(curve.ks, curve.svm_mean, yerr=curve.svm_std, color=color, marker="o",
-                        capsize=3, label=f"linear SVM, {label}")
-            ax.errorbar(curve.ks, curve.knn_mean, yerr=curve.knn_std, color=color, marker="s",
-                        ls="--", capsize=3, label=f"1-NN, {label}")
-            ax.axhline(curve.svm_full_mean, color=color, lw=0.8, ls=":")
-        ax.set_xscale("log", base=2)
-        ticks = sorted(set(feat.ks.tolist()) | set(raw.ks.tolist()))
-        ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=8)
-        ax.minorticks_off()
-        ax.set_xlabel("number of principal components k (log scale)")
-        ax.set_ylabel(f"{feat.cv}-fold CV accuracy (fraction)")
-        ax.set_title(f"{block['dataset']}: accuracy vs k ({block['n_scored']} samples "
-                     "unseen by the network)", fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle("Separability of last-layer features (Section 3.5 / Fig. 7)")
-    fig.savefig(path, dpi=120)
-
-
-def run(out: str | os.PathLike[str], *, quick: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Section 3.5 / Figure 7 experiment: features vs raw inputs, accuracy against ``k``.
-
-    An MLP 64-128-64-10 (ReLU, Adam) is trained on a stratified half of scikit-learn's digits;
-    the other half (never seen by the network) is scored by :func:`separability_curve` twice:
-    on its 64-D penultimate features and on its 64 raw pixels, ``k`` on :func:`default_ks`.
-    With ``quick=False`` and ``$INFOPLANE_MNIST_DIR`` naming a directory with the MNIST test
-    set (IDX files, raw or gzip) a 784-256-64-10 network on MNIST is added; the result's
-    ``"mnist"`` entry says whether it was used and why not.
-
-    Parameters
-    ----------
-    out : path
-        Directory for ``separability.png`` and ``separability.json`` (created if missing).
-    quick : bool, default True
-        30 training epochs and 3 folds instead of 100 epochs and 5 folds; no MNIST.
-    seed : int, default 0
-        Seeds the split, the network, training and the folds.
-
-    Returns
-    -------
-    dict
-        The JSON content: per data set the curves, ``k95_svm``/``k99_svm`` (smallest k reaching
-        95%/99% of the full-feature SVM accuracy), network accuracies, and ``verdicts``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> res = run(tempfile.mkdtemp(), quick=True)  # doctest: +SKIP
-    >>> sorted(res)  # doctest: +SKIP
-    ['datasets', 'figure', 'quick', 'seed', 'verdicts']
-    """
-    from infoplane.datasets import digits, mnist
-
-    s = as_int("seed", seed, min_value=0)
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    epochs, cv = (30, 3) if quick else (100, 5)
-    mdir = None if quick else mnist_dir()  # fail early on a bad $INFOPLANE_MNIST_DIR
-    ds = digits()
-    blocks = [_dataset_block("digits", ds.x, ds.y, (64, 128, 64, 10), epochs, s, cv)]
-    if quick:
-        mnist_note = "not used (quick mode)"
-    elif mdir is None:
-        mnist_note = f"not used (set ${MNIST_ENV} to a directory with the MNIST IDX files)"
-    else:
-        mn = mnist(mdir, kind="t10k")
-        blocks.append(_dataset_block("mnist_t10k", mn.x, mn.y, (784, 256, 64, 10), 30, s, cv))
-        mnist_note = f"used: {mdir}"
-    fig_path = out_dir / "separability.png"
-    _plot(blocks, fig_path)
-    verdicts = [v for b in blocks for v in _verdicts(b)]
-    result: dict[str, Any] = {
-        "quick": bool(quick), "seed": s, "figure": fig_path.name, "mnist": mnist_note,
-        "datasets": [{k: v for k, v in b.items() if k != "_curves"} for b in blocks],
-        "verdicts": verdicts,
-    }
-    write_json(out_dir / "separability.json", result)
-    return result

@@ -8,6 +8,8 @@ paths (rather than function objects) keep claims picklable across processes and 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -60,12 +62,16 @@ class ClaimContext:
         How many independent seeds to average over (>= 1).
     seed : int
         The first seed; use ``seed, seed + 1, ..., seed + seeds - 1`` (see :attr:`seed_list`).
+    claim_id : str
+        The id of the claim being measured: set by the :func:`claim` decorator, so a claim
+        function writes ``ClaimResult.from_checks(ctx.claim_id, ...)`` and its id appears once.
     """
 
     out_dir: Path
     quick: bool
     seeds: int
     seed: int
+    claim_id: str = ""
 
     @property
     def seed_list(self) -> list[int]:
@@ -326,7 +332,8 @@ def claim(id: str, *, paper: Paper, section: str, statement: str, measures: str,
     """Declare and register the claim that the decorated module-level function measures.
 
     The id is written once, beside the function; the function's import path becomes
-    :attr:`Claim.func`.
+    :attr:`Claim.func`. The decorated function receives its context with
+    :attr:`ClaimContext.claim_id` set to the id.
 
     Parameters
     ----------
@@ -347,6 +354,13 @@ def claim(id: str, *, paper: Paper, section: str, statement: str, measures: str,
     >>> _ = REGISTRY.pop("doc-demo"), _DECLARED.pop("doc-demo")
     """
     def decorate(fn: ClaimFunc) -> ClaimFunc:
+        @functools.wraps(fn)
+        def measured(ctx: ClaimContext, *args: Any, **kwargs: Any) -> ClaimResult:
+            if not isinstance(ctx, ClaimContext):
+                raise TypeError(f"claim {id!r}: `ctx` must be a ClaimContext, got "
+                                f"{type(ctx).__name__}.")
+            return fn(dataclasses.replace(ctx, claim_id=id), *args, **kwargs)
+
         c = Claim(id=id, paper=paper, section=section, statement=statement, measures=measures,
                   func=f"{fn.__module__}:{fn.__qualname__}", quick_seconds=quick_seconds,
                   analytic=analytic)
@@ -355,7 +369,7 @@ def claim(id: str, *, paper: Paper, section: str, statement: str, measures: str,
         _DECLARED[id] = c
         if id not in REGISTRY:
             register(c)
-        return fn
+        return cast(ClaimFunc, measured)
 
     return decorate
 
@@ -371,11 +385,7 @@ def load_builtin() -> dict[str, Claim]:
         :data:`REGISTRY`.
     """
     for name in BUILTIN_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # transitional: a paper module not written yet
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
     register_missing(c for c in _DECLARED.values() if c.func.partition(":")[0]
                      in BUILTIN_MODULES)
     return REGISTRY

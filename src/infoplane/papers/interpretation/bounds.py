@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,12 +38,16 @@ import numpy.typing as npt
 
 from infoplane._io import write_json
 from infoplane._typing import FloatArray
-from infoplane._validation import as_int, fail, positive
+from infoplane._validation import as_int
 from infoplane.analysis.bounds import (
     GaussianMixture,
     appendix_a,
     appendix_b,
+    binned_map_entropy,
     binned_mixture,
+    mixture_cdf,
+    step_map_inverse,
+    tanh_map_inverse,
     two_by_two_counterexample,
 )
 from infoplane.papers.interpretation._common import (
@@ -90,123 +94,6 @@ TANH_MAP: tuple[float, float] = (2.0, 0.3)
 #: A map with finitely many values (the control that must not diverge): thresholds, values.
 STEP_MAP: tuple[tuple[float, ...], tuple[float, ...]] = ((-1.0, 0.0, 1.0),
                                                          (-1.0, -0.3, 0.3, 1.0))
-
-
-# ------------------------------------------------------------------------------ TOOLS-TMP
-def mixture_cdf(gm: GaussianMixture, x: npt.ArrayLike) -> FloatArray:
-    """P(X <= x) of the mixture `gm` (elementwise)."""
-    from scipy import stats
-
-    xa = np.asarray(x, dtype=np.float64)
-    return np.asarray(sum(w * stats.norm.cdf(xa, m, s) for w, m, s in zip(
-        gm.weights, gm.means, gm.sds, strict=True)), dtype=np.float64)
-
-
-def interval_masses(gm: GaussianMixture, edges: npt.ArrayLike) -> FloatArray:
-    """P(e_k <= X < e_{k+1}, Y = y) for nondecreasing `edges` (may be ±inf), shape (K-1, C).
-
-    Differences of the CDF below each component's mean and of the survival function above
-    it, so that tail bins keep their relative precision.
-    """
-    from scipy import stats
-
-    e = np.asarray(edges, dtype=np.float64)
-    if e.ndim != 1 or e.size < 2 or np.any(np.isnan(e)) or np.any(e[1:] < e[:-1]):
-        raise fail("edges", "a nondecreasing 1-D array of at least 2 values (±inf allowed)",
-                   e)
-    cols = []
-    for w, m, s in zip(gm.weights, gm.means, gm.sds, strict=True):
-        c, sf = stats.norm.cdf(e, m, s), stats.norm.sf(e, m, s)
-        mass = np.where(e[1:] <= m, c[1:] - c[:-1],
-                        np.where(e[:-1] >= m, sf[:-1] - sf[1:], 1.0 - c[:-1] - sf[1:]))
-        cols.append(w * mass)
-    return np.asarray(np.clip(np.stack(cols, axis=1), 0.0, None), dtype=np.float64)
-
-
-def binned_map_entropy(gm: GaussianMixture, delta: float,
-                       inverse: Callable[[FloatArray], FloatArray],
-                       t_range: tuple[float, float]) -> float:
-    """Exact binned I(X; T_Δ) = H(T_Δ) for T = g(X), g nondecreasing, bins of width Δ on T.
-
-    ``T_Δ = floor(g(X)/Δ)`` is a function of X, so I(X; T_Δ) = H(T_Δ). With the generalised
-    inverse ``g⁻(t) = inf{x : g(x) >= t}``, P(T_Δ = k) = P(g⁻(kΔ) <= X < g⁻((k+1)Δ)).
-
-    Parameters
-    ----------
-    gm : GaussianMixture
-        The distribution of X.
-    delta : float
-        Bin width Δ > 0 on T's axis (mesh anchored at 0).
-    inverse : callable
-        ``g⁻`` on an array of T values (nondecreasing; ``-inf`` below the range of g,
-        ``+inf`` above it).
-    t_range : (float, float)
-        An interval containing the range of g.
-
-    Returns
-    -------
-    float
-        H(T_Δ) in nats.
-
-    Examples
-    --------
-    >>> gm = GaussianMixture()
-    >>> ident = binned_map_entropy(gm, 0.01, lambda t: t, gm._range())
-    >>> abs(ident - binned_mixture(gm, 0.01)[1]) < 1e-9
-    True
-    """
-    d = positive("delta", delta)
-    lo, hi = (float(v) for v in t_range)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
-        raise fail("t_range", "a finite interval (lo, hi) with lo <= hi", t_range)
-    n_bins = math.floor(hi / d) - math.floor(lo / d) + 1
-    if n_bins > 5_000_000:
-        raise fail("delta", f"at least {(hi - lo) / 5e6:.3g} (too many bins)", delta)
-    t_edges = np.arange(math.floor(lo / d), math.floor(hi / d) + 2) * d
-    x_edges = np.asarray(inverse(t_edges), dtype=np.float64)
-    p = interval_masses(gm, x_edges).sum(axis=1)
-    p = p[p > 0]
-    return float(-np.sum(p * np.log(p)))
-
-
-def tanh_map_inverse(a: float, b: float) -> Callable[[FloatArray], FloatArray]:
-    """``g⁻`` of g(x) = tanh(a x + b), a > 0: (artanh(t) - b)/a, ∓inf outside (-1, 1)."""
-    aa = positive("a", a)
-
-    def inverse(t: FloatArray) -> FloatArray:
-        t = np.asarray(t, dtype=np.float64)
-        out = np.where(t <= -1.0, -np.inf, np.inf)
-        inside = (t > -1.0) & (t < 1.0)
-        out[inside] = (np.arctanh(t[inside]) - b) / aa
-        return out
-    return inverse
-
-
-def step_map_inverse(thresholds: Sequence[float], values: Sequence[float]
-                     ) -> Callable[[FloatArray], FloatArray]:
-    """``g⁻`` of the step map g(x) = values[j] for thresholds[j-1] <= x < thresholds[j].
-
-    Parameters
-    ----------
-    thresholds : sequence of float
-        Strictly increasing, ``m - 1`` of them.
-    values : sequence of float
-        Strictly increasing, ``m`` of them (so g is nondecreasing with m values).
-    """
-    th = np.asarray(thresholds, dtype=np.float64)
-    va = np.asarray(values, dtype=np.float64)
-    if va.ndim != 1 or th.shape != (va.size - 1,) or np.any(np.diff(th) <= 0) \
-            or np.any(np.diff(va) <= 0):
-        raise fail("thresholds", f"strictly increasing, one fewer than `values` "
-                   f"({va.size}), with `values` strictly increasing", list(th))
-    bounds = np.concatenate([[-np.inf], th, [np.inf]])
-
-    def inverse(t: FloatArray) -> FloatArray:
-        t = np.asarray(t, dtype=np.float64)
-        # g(x) >= t  iff  x >= thresholds[j-1], j the first value index with values[j] >= t
-        j = np.searchsorted(va, t, side="left")
-        return np.asarray(bounds[j], dtype=np.float64)
-    return inverse
 
 
 # ------------------------------------------------------------------------------ blocks
@@ -536,7 +423,8 @@ def _divergence_check(name: str, deltas: Sequence[float], values: Sequence[float
                       control: Sequence[float] | None = None) -> Check:
     slope = divergence_slope(deltas, values)
     side = band(slope, 0.0, SLOPE_THRESHOLD)
-    verdict: Verdict = {"above": "holds", "below": "does not hold"}.get(side, "indeterminate")
+    verdict: Verdict = ("holds" if side == "above" else "does not hold" if side == "below"
+                        else "indeterminate")
     d = np.asarray(deltas, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     i = int(np.argmin(d))
@@ -794,6 +682,34 @@ def _per_seed(checks: Sequence[Check], name: str, key: str) -> list[Any]:
     return [nums.get(key)]
 
 
+@claim("interp-saxe-continuous-mi", paper="interpretation",
+       section="Section 1.2 (Saxe et al., point 3), Appendix C",
+       statement="For continuous deterministic networks I(X;T) is infinite; binned estimates "
+                 "diverge.",
+       measures="Exact binned I(X;T) of a tanh neuron T = tanh(2X + 0.3) on a Gaussian "
+                "mixture: its slope against -log D (a 4-valued step map as the control).",
+       quick_seconds=30.0)
+def claim_saxe_continuous_mi(ctx: ClaimContext) -> ClaimResult:
+    """Saxe et al.'s point 3; see :func:`judge_saxe_continuous_mi`.
+
+    Parameters
+    ----------
+    ctx : ClaimContext
+
+    Returns
+    -------
+    ClaimResult
+        The verdict combined from the checks' verdicts (only measurement checks decide).
+    """
+    runs = _runs(ctx, 3)
+    checks = merge_seeds({s: judge_saxe_continuous_mi(r) for s, (r, _) in runs.items()})
+    slope = _per_seed(checks, checks[0].name, "slope")
+    key = f"slope of binned I(X;T) vs -log D: {min(slope):.2f} (threshold {SLOPE_THRESHOLD})"
+    return ClaimResult.from_checks(ctx.claim_id, checks, key_number=key,
+                                   numbers={"seeds": list(runs)},
+                                   figures=_figure(runs, "saxe"))
+
+
 @claim("interp-appendix-a", paper="interpretation", section="Appendix A",
        statement="I(X;Ỹ) <= 2(Var p(y) + Var p(y|x)).",
        measures="The exact I(X;Ỹ) and each side of (31)-(33) at the checkpoints of a trained "
@@ -802,7 +718,17 @@ def _per_seed(checks: Sequence[Check], name: str, key: str) -> list[Any]:
 def claim_appendix_a(ctx: ClaimContext) -> ClaimResult:
     """Appendix A (Eqs. 30–33): the end-to-end bound at trained checkpoints decides.
 
-    See :func:`judge_appendix_a` for the checks and criteria.
+    See :func:`judge_appendix_a` for the checks and criteria; the 2x2 counterexample is
+    reported apart and does not enter the verdict.
+
+    Parameters
+    ----------
+    ctx : ClaimContext
+
+    Returns
+    -------
+    ClaimResult
+        The verdict combined from the checks' verdicts (only measurement checks decide).
     """
     runs = _runs(ctx, 0)
     checks = merge_seeds({s: judge_appendix_a(r) for s, (r, _) in runs.items()})
@@ -811,7 +737,7 @@ def claim_appendix_a(ctx: ClaimContext) -> ClaimResult:
     of = _per_seed(checks, end.name, "of")
     key = (f"end-to-end bound held at {sum(held)}/{sum(of)} checkpoints "
            f"({len(runs)} seed(s)): {end.verdict}")
-    return ClaimResult.from_checks("interp-appendix-a", checks, key_number=key,
+    return ClaimResult.from_checks(ctx.claim_id, checks, key_number=key,
                                    numbers={"seeds": list(runs)},
                                    figures=_figure(runs, "appendix_a"))
 
@@ -823,7 +749,17 @@ def claim_appendix_a(ctx: ClaimContext) -> ClaimResult:
                 "literal A reported as supporting checks.",
        quick_seconds=30.0)
 def claim_appendix_b(ctx: ClaimContext) -> ClaimResult:
-    """Appendix B (Eqs. 34–39); see :func:`judge_appendix_b`."""
+    """Appendix B (Eqs. 34–39); see :func:`judge_appendix_b`.
+
+    Parameters
+    ----------
+    ctx : ClaimContext
+
+    Returns
+    -------
+    ClaimResult
+        The verdict combined from the checks' verdicts (only measurement checks decide).
+    """
     runs = _runs(ctx, 1)
     checks = merge_seeds({s: judge_appendix_b(r) for s, (r, _) in runs.items()})
     meas = checks[0]
@@ -832,7 +768,7 @@ def claim_appendix_b(ctx: ClaimContext) -> ClaimResult:
     last = [v for v in _per_seed(checks, "(39) informative", "bound_last") if v is not None]
     key = (f"bound held at {sum(held)}/{sum(of)} checkpoints; final bound "
            f"{max(last):.2f} nats ({'vacuous' if max(last) <= 0 else 'informative'})")
-    return ClaimResult.from_checks("interp-appendix-b", checks, key_number=key,
+    return ClaimResult.from_checks(ctx.claim_id, checks, key_number=key,
                                    numbers={"seeds": list(runs)},
                                    figures=_figure(runs, "appendix_b"))
 
@@ -847,6 +783,15 @@ def claim_appendix_c(ctx: ClaimContext) -> ClaimResult:
     """Appendix C (Eqs. 40–45); see :func:`judge_appendix_c`.
 
     The paper's "precise if we take Δ → ∞" below (42) is a typo for Δ → 0.
+
+    Parameters
+    ----------
+    ctx : ClaimContext
+
+    Returns
+    -------
+    ClaimResult
+        The verdict combined from the checks' verdicts (only measurement checks decide).
     """
     runs = _runs(ctx, 2)
     checks = merge_seeds({s: judge_appendix_c(r) for s, (r, _) in runs.items()})
@@ -855,24 +800,6 @@ def claim_appendix_c(ctx: ClaimContext) -> ClaimResult:
     key = (f"{_tally(checks)}: error {max(err):.1e} nats at small D; "
            f"H(X_D) slope {min(slope):.2f}")
     return ClaimResult.from_checks(
-        "interp-appendix-c", checks, key_number=key, numbers={"seeds": list(runs)},
+        ctx.claim_id, checks, key_number=key, numbers={"seeds": list(runs)},
         why="The paper's 'precise if we take D -> infinity' below (42) should read D -> 0.",
         figures=_figure(runs, "appendix_c"))
-
-
-@claim("interp-saxe-continuous-mi", paper="interpretation",
-       section="Section 1.2 (Saxe et al., point 3), Appendix C",
-       statement="For continuous deterministic networks I(X;T) is infinite; binned estimates "
-                 "diverge.",
-       measures="Exact binned I(X;T) of a tanh neuron T = tanh(2X + 0.3) on a Gaussian "
-                "mixture: its slope against -log D (a 4-valued step map as the control).",
-       quick_seconds=30.0)
-def claim_saxe_continuous_mi(ctx: ClaimContext) -> ClaimResult:
-    """Saxe et al.'s point 3; see :func:`judge_saxe_continuous_mi`."""
-    runs = _runs(ctx, 3)
-    checks = merge_seeds({s: judge_saxe_continuous_mi(r) for s, (r, _) in runs.items()})
-    slope = _per_seed(checks, checks[0].name, "slope")
-    key = f"slope of binned I(X;T) vs -log D: {min(slope):.2f} (threshold {SLOPE_THRESHOLD})"
-    return ClaimResult.from_checks("interp-saxe-continuous-mi", checks, key_number=key,
-                                   numbers={"seeds": list(runs)},
-                                   figures=_figure(runs, "saxe"))

@@ -90,7 +90,7 @@ from infoplane.papers.interpretation._common import (
     merge_seeds,
 )
 from infoplane.reproduce.checks import Check, Verdict, band
-from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim
+from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim, spread
 
 __all__ = [
     "AIC_MARGIN",
@@ -138,13 +138,13 @@ def _sizes(quick: bool) -> dict[str, Any]:
     if quick:
         return {"n_chains": 2000, "T": 2000, "n_esc": 1000, "esc_ratios": (2.0, 3.0, 4.0),
                 "first_u": (8.0, 16.0, 32.0, 64.0, 128.0), "first_chains": 1500,
-                "first_steps": 1500, "second_u": (2.0, 2.6, 3.2, 3.8, 4.4),
+                "first_steps": 1500, "second_u": (2.0, 2.75, 3.5, 4.25, 5.0),
                 "second_chains": 700, "traj_chains": 300}
     return {"n_chains": 10000, "T": 20000, "n_esc": 10000,
             "esc_ratios": (2.0, 3.0, 4.0, 5.0, 6.0),
             "first_u": (8.0, 16.0, 32.0, 64.0, 128.0, 256.0), "first_chains": 10000,
-            "first_steps": 6000, "second_u": (2.0, 2.6, 3.2, 3.8, 4.4, 5.0, 5.6),
-            "second_chains": 5000, "traj_chains": 2000}
+            "first_steps": 6000, "second_u": (2.0, 2.67, 3.33, 4.0, 4.67, 5.33, 6.0),
+            "second_chains": 3000, "traj_chains": 2000}
 
 
 def _save(fig: Any, out: Path, name: str) -> str:
@@ -358,7 +358,7 @@ def _figure_information(out: Path, problem: RBFClassifier, basins: Basins,
     ax.set_ylabel("F(w) = −Σ log f(y_i|x_i; w) (nats)", color="C0")
     for v, lab in ((basins.first, "w₁"), (basins.second, "w₂"), (basins.start, "start")):
         ax.axvline(v, color="grey", lw=0.7, ls=":")
-        ax.text(v, ax.get_ylim()[1], lab, ha="center", va="bottom", fontsize=8)
+        ax.text(v, ax.get_ylim()[0], lab, ha="center", va="bottom", fontsize=8)
     ax2 = ax.twinx()
     ax2.plot(w, problem.information(w), "C3-")
     ax2.set_ylabel("I(Y; Ỹ) (nats)", color="C3")
@@ -399,7 +399,11 @@ def _figure_information(out: Path, problem: RBFClassifier, basins: Basins,
                     label="Kramers median")
         ax.set_yscale("log")
         if logx:
+            from matplotlib.ticker import NullFormatter, ScalarFormatter
+
             ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("β = 1/T (1 / nats)")
         ax.set_ylabel(f"median {name} (steps)")
         sched = "a_t = a0/t (LMC)" if key == "first" else "constant a"
@@ -429,6 +433,9 @@ def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]
         ``plateau``, ``trajectory``), ``quadratic``, ``logistic``, ``escape``, ``figures``.
         No verdicts: :func:`judge` derives them.
     """
+    import matplotlib
+
+    matplotlib.use("Agg")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     seed = as_int("seed", seed, min_value=0)
@@ -673,5 +680,14 @@ def claim_2_1(ctx: ClaimContext) -> ClaimResult:
     checks = merge_seeds({s: judge(r) for s, (r, _) in runs.items()})
     res0, d0 = runs[seeds[0]]
     figs = tuple(str((d0 / name).resolve()) for name in res0.get("figures", {}).values())
-    return ClaimResult.from_checks("interp-claim-2-1", checks, key_number=_key_number(checks),
-                                   numbers={"seeds": seeds}, figures=figs)
+    numbers: dict[str, Any] = {"seeds": seeds, "barrier": res0["information"]["barrier"]}
+    for key, sec, stat in (("t1_exponent", "first", "poly_exponent"),
+                           ("t1_delta_aic", "first", "delta_aic"),
+                           ("t2_rate", "second", "exp_rate"),
+                           ("t2_delta_aic", "second", "delta_aic")):
+        vals = [r["information"][sec]["fit"][stat] for r, _ in runs.values()
+                if r["information"][sec]["fit"]]
+        if vals:
+            numbers[key] = spread(vals)
+    return ClaimResult.from_checks(ctx.claim_id, checks, key_number=_key_number(checks),
+                                   numbers=numbers, figures=figs)

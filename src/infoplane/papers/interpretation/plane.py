@@ -1,7 +1,8 @@
 """Information-plane claims of the interpretation paper (Section 1.2 and Saxe et al.).
 
-Each claim runs one experiment (:func:`infoplane.experiments.run_experiment`: tanh or ReLU
-networks on the 12-bit task, or tanh on Gaussian inputs with random labels), reads its saved
+Each claim runs one experiment
+(:func:`infoplane.papers.interpretation.experiments.run_experiment`: tanh or ReLU networks on the
+12-bit task, or tanh on Gaussian inputs with random labels), reads its saved
 information planes and judges them with :func:`phase_statistics` and the symmetric band of
 :func:`~infoplane.reproduce.checks.band`.
 
@@ -24,7 +25,7 @@ leave-one-out boundary and every check is "indeterminate".
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -269,7 +270,7 @@ def judge_saxe_gaussian(stats: Mapping[str, Mapping[str, Any]]) -> list[Check]:
 
 
 def _experiment(name: str, ctx: ClaimContext, epochs: int | None = None) -> Any:
-    from infoplane import experiments
+    from infoplane.papers.interpretation import experiments
 
     return experiments.run_experiment(cast(Any, name), out=Path(ctx.out_dir) / name,
                                       seeds=ctx.seeds, quick=ctx.quick, seed=ctx.seed,
@@ -349,7 +350,7 @@ def claim_fitting_compression(ctx: ClaimContext, *, estimator: str = "binning") 
     """
     res = _experiment("tishby", ctx)
     stats = plane_statistics(res, estimator)
-    return _result("interp-fitting-compression", judge_fitting_compression(stats), stats, res,
+    return _result(ctx.claim_id, judge_fitting_compression(stats), stats, res,
                    f"tanh, 12-bit task, {estimator} plane", _pngs(res, "plane"))
 
 
@@ -377,7 +378,7 @@ def claim_saxe_relu(ctx: ClaimContext) -> ClaimResult:
     art = res.compression.get("binning_fixed_artefact", {})
     extra = {"artefact_fixed_binning_final_minus_max": {
         la: {"mean": float(m), "std": float(s)} for la, (m, s) in art.items()}}
-    return _result("interp-saxe-relu", judge_saxe_relu(stats), stats, res,
+    return _result(ctx.claim_id, judge_saxe_relu(stats), stats, res,
                    "ReLU, 12-bit task, KDE plane (the fixed [-1, 1] binning's artefactual drop "
                    "is in the numbers)", _pngs(res, "plane"), extra)
 
@@ -403,236 +404,7 @@ def claim_saxe_gaussian(ctx: ClaimContext) -> ClaimResult:
     """
     res = _experiment("saxe-gaussian", ctx)
     stats = plane_statistics(res, "binning")
-    return _result("interp-saxe-gaussian", judge_saxe_gaussian(stats), stats, res,
+    return _result(ctx.claim_id, judge_saxe_gaussian(stats), stats, res,
                    "tanh, Gaussian inputs with random labels, binning plane",
                    _pngs(res, "plane"))
 
-
-
-# ------------------------------------------------------------------------------- transitional
-# The analysis-backed claims below map the old analysis verdict dicts until each moves beside
-# its analysis run in infoplane.papers.interpretation.<analysis> (issue 12).
-import fcntl  # noqa: E402
-import importlib  # noqa: E402
-import json  # noqa: E402
-
-from infoplane._io import write_json  # noqa: E402
-from infoplane.reproduce.registry import Verdict  # noqa: E402
-
-ClaimFunc = Callable[[ClaimContext], ClaimResult]
-ANALYSES: tuple[str, ...] = ("dynamics", "margin", "bounds", "residual", "separability")
-ANALYSIS_SEEDS: dict[str, tuple[int, int]] = {
-    "dynamics": (3, 5), "margin": (3, 5), "bounds": (3, 5), "separability": (3, 5),
-    "residual": (2, 2)}
-_ORDER: tuple[str, ...] = ("does not hold", "holds with caveats", "holds")
-
-
-def worst_verdict(verdicts: Sequence[str]) -> Verdict:
-    """The worst of analysis verdicts: "does not hold" < "holds with caveats" < "holds".
-
-    Parameters
-    ----------
-    verdicts : sequence of str
-        Non-empty; each one of the three ordered verdicts.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        For an empty sequence or an unknown verdict.
-
-    Examples
-    --------
-    >>> worst_verdict(["holds", "holds with caveats"])
-    'holds with caveats'
-    """
-    if not verdicts:
-        raise ValueError("`verdicts` must be non-empty.")
-    for v in verdicts:
-        if v not in _ORDER:
-            raise ValueError(f"unknown verdict {v!r}; expected one of {list(_ORDER)}.")
-    return cast(Verdict, min(verdicts, key=_ORDER.index))
-
-
-def combine_seeds(verdicts: Sequence[str]) -> Verdict:
-    """One verdict from the same analysis verdict measured on several seeds.
-
-    All seeds agree: that verdict. They disagree: "holds with caveats" when at least half of
-    the seeds give "holds" or "holds with caveats", otherwise "does not hold".
-
-    Parameters
-    ----------
-    verdicts : sequence of str
-        Non-empty; each one of the three ordered verdicts.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        For an empty sequence or an unknown verdict.
-
-    Examples
-    --------
-    >>> combine_seeds(["holds", "holds", "does not hold"])
-    'holds with caveats'
-    >>> combine_seeds(["does not hold", "does not hold", "holds"])
-    'does not hold'
-    """
-    worst = worst_verdict(verdicts)  # validates
-    if len(set(verdicts)) == 1:
-        return worst
-    positive = sum(v != "does not hold" for v in verdicts)
-    return "holds with caveats" if 2 * positive >= len(verdicts) else "does not hold"
-
-
-def analysis_seeds(name: str, ctx: ClaimContext) -> list[int]:
-    """The seeds an analysis-backed claim uses: ``ctx.seed, ctx.seed + 1, ...``.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`ANALYSES`.
-    ctx : ClaimContext
-
-    Returns
-    -------
-    list of int
-        ``min(ctx.seeds, ANALYSIS_SEEDS[name][quick ? 0 : 1])`` consecutive seeds.
-    """
-    if name not in ANALYSES:
-        raise ValueError(f"`name` must be one of {list(ANALYSES)}, got {name!r}.")
-    cap = ANALYSIS_SEEDS[name][0 if ctx.quick else 1]
-    return [ctx.seed + i for i in range(max(1, min(ctx.seeds, cap)))]
-
-
-def _analysis_dir(name: str, ctx: ClaimContext, seed: int) -> Path:
-    mode = "quick" if ctx.quick else "full"
-    return Path(ctx.out_dir).parent / "_analysis" / f"{name}-{mode}-seed{seed}"
-
-
-def analysis_result(name: str, ctx: ClaimContext,
-                    seed: int | None = None) -> tuple[dict[str, Any], Path]:
-    """Run ``infoplane.analysis.<name>.run`` once per context key and cache its result.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`ANALYSES`.
-    ctx : ClaimContext
-        Supplies ``quick`` and the cache root ``ctx.out_dir.parent / "_analysis"``.
-    seed : int or None
-        The analysis seed; None means ``ctx.seed``.
-
-    Returns
-    -------
-    result : dict
-        The analysis's returned dict (from the cache when present).
-    directory : Path
-        Where the analysis wrote its files and figures.
-    """
-    if name not in ANALYSES:
-        raise ValueError(f"`name` must be one of {list(ANALYSES)}, got {name!r}.")
-    seed = ctx.seed if seed is None else seed
-    d = _analysis_dir(name, ctx, seed)
-    d.mkdir(parents=True, exist_ok=True)
-    cache = d / f"{name}.json"  # every analysis writes its result there, atomically, last
-    with open(d / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not cache.is_file():
-                module = importlib.import_module(f"infoplane.analysis.{name}")
-                res = module.run(d, quick=ctx.quick, seed=seed)
-                if not cache.is_file():  # a stand-in analysis that writes nothing
-                    write_json(cache, res)
-            return cast(dict[str, Any], json.loads(cache.read_text())), d
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _from_analysis(ctx: ClaimContext, claim_id: str, name: str,
-                   keys: Sequence[str], start: int = 0) -> ClaimResult:
-    """One ClaimResult from the analysis verdicts whose ``claim`` contains any of `keys`.
-
-    The analysis runs on :func:`analysis_seeds` (in an order rotated by `start`, so that two
-    claims sharing an expensive analysis compute different seeds in parallel). Each selected
-    verdict is combined over seeds (:func:`combine_seeds`) and the claim's verdict is the worst
-    of those (:func:`worst_verdict`). ``numbers["verdicts"]`` holds each entry with its
-    per-seed tally; ``figures`` are the PNGs of the first seed.
-    """
-    seeds = analysis_seeds(name, ctx)
-    k = start % len(seeds)
-    runs = {s: analysis_result(name, ctx, s) for s in seeds[k:] + seeds[:k]}
-    per_seed: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for s in seeds:
-        for v in runs[s][0].get("verdicts", []):
-            if any(key in str(v.get("claim", "")) for key in keys):
-                per_seed.setdefault(str(v["claim"]), []).append((s, v))
-    figures = tuple(str(p) for p in sorted(runs[seeds[0]][1].rglob("*.png")))
-    if not per_seed:  # a renamed analysis verdict must surface, not pass as a verdict
-        raise RuntimeError(f"analysis {name!r} reported no verdict matching {list(keys)}; "
-                           "the claim and the analysis disagree on the verdict names.")
-    entries: list[dict[str, Any]] = []
-    for entry_name, items in per_seed.items():
-        holds = [str(v["holds"]) for _, v in items]
-        combined = combine_seeds(holds)
-        worst_seed, worst_v = next((s, v) for s, v in items if v["holds"] == worst_verdict(holds))
-        entries.append({"claim": entry_name, "holds": combined,
-                        "per_seed": {h: holds.count(h) for h in _ORDER if h in holds},
-                        "seeds": [s for s, _ in items],
-                        "worst_seed": worst_seed, "why": str(worst_v.get("why", ""))})
-    verdict = worst_verdict([e["holds"] for e in entries])
-    n_ok = sum(e["holds"] == "holds" for e in entries)
-    bad = next(e for e in entries if e["holds"] == verdict)
-    tally = ", ".join(f"{h} {n}" for h, n in bad["per_seed"].items())
-    why = (f"Worst of {len(entries)} {name} verdict(s) over {len(seeds)} seed(s) "
-           f"({n_ok} hold): {bad['claim']!r} — per seed: {tally}; seed {bad['worst_seed']}: "
-           f"{bad['why']}")
-    numbers = {"analysis": name, "seeds": seeds, "verdicts": entries}
-    key = f"{n_ok}/{len(entries)} hold, {len(seeds)} seed(s)"
-    return ClaimResult(claim_id, verdict, why, numbers, key, figures)
-
-
-def _analysis_claim(name: str, claim_id: str, analysis: str, keys: Sequence[str],
-                    doc: str, start: int = 0) -> ClaimFunc:
-    """A module-level claim function that maps `analysis`'s verdicts matching `keys`.
-
-    See :func:`_from_analysis`; `start` rotates the seed order for analyses shared by claims.
-    """
-    def claim(ctx: ClaimContext) -> ClaimResult:
-        return _from_analysis(ctx, claim_id, analysis, keys, start)
-
-    claim.__name__ = claim.__qualname__ = name
-    claim.__doc__ = doc
-    return claim
-
-
-claim_claim_2_1 = _analysis_claim(
-    "claim_claim_2_1", "interp-claim-2-1", "dynamics",
-    ["Recursion (9)-(10)", "Unrolled (10)", "linearly fast", "Escape time"],
-    "Claim 2.1: SGD dynamics (recursions (9)-(12), convergence rate, Kramers escape).")
-
-
-
-# transitional: the analysis-backed claims, until each moves beside its analysis run
-_ANALYSIS_CLAIMS: tuple[tuple[str, str, str, str, str, float], ...] = (
-    (
-        'interp-claim-2-1',
-        'Claim 2.1',
-        'Under SGD/Langevin dynamics (a_t = 1/t, b_t = 1/√t) I(Y;Ỹ) reaches a local '
-        'maximum in polynomial time and a higher one in exponential time; the proof has '
-        "w_t converge 'linearly fast' via (9)-(12).",
-        'analysis.dynamics: exact vs bound recursions (9)-(12), the convergence rate, and'
-        ' escape times vs Kramers (the exponential-time regime).',
-        'claim_claim_2_1',
-        10.0,
-    ),
-)
-for _cid, _section, _statement, _measures, _func, _secs in _ANALYSIS_CLAIMS:
-    claim(_cid, paper="interpretation", section=_section, statement=_statement,
-          measures=_measures, quick_seconds=_secs)(globals()[_func])

@@ -39,7 +39,7 @@ from infoplane.papers.interpretation._common import (
     analysis_seeds,
     merge_seeds,
 )
-from infoplane.reproduce.checks import Check, Verdict, band
+from infoplane.reproduce.checks import Check, Role, Verdict, band
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim
 
 __all__ = [
@@ -182,8 +182,8 @@ def _se(std: float, cv: int) -> float:
 
 
 def _side(mean: float, se: float, threshold: float) -> Verdict:
-    return {"above": "holds", "below": "does not hold"}.get(  # type: ignore[return-value]
-        band(mean, se, threshold), "indeterminate")
+    side = band(mean, se, threshold)
+    return "holds" if side == "above" else "does not hold" if side == "below" else "indeterminate"
 
 
 def judge_figure_7(result: Mapping[str, Any]) -> list[Check]:
@@ -222,13 +222,16 @@ def judge_figure_7(result: Mapping[str, Any]) -> list[Check]:
         full, full_sd = float(f["svm_full_mean"]), float(f["svm_full_std"])
         ref = {"raw_svm_full_mean": r["svm_full_mean"], "raw_k95_svm": r["k95_svm"],
                "raw_k99_svm": r["k99_svm"], "n_features": f["n_features"], "cv": cv}
-        for key, label, role in (("svm", "few principal components", "measurement"),
-                                 ("knn", "1-NN on few components", "supporting")):
+        rows: tuple[tuple[str, str, Role], ...] = (
+            ("svm", "few principal components", "measurement"),
+            ("knn", "1-NN on few components", "supporting"))
+        pair: list[Check] = []
+        for key, label, role in rows:
             acc, sd = _at(f, key, k)
             stat = acc - FEW_FRACTION * full
             se = math.sqrt(_se(sd, cv) ** 2 + (FEW_FRACTION * _se(full_sd, cv)) ** 2)
             clf = "linear SVM" if key == "svm" else "1-NN"
-            checks.append(Check(
+            pair.append(Check(
                 f"[{name}] {label}", _side(stat, se, 0.0),
                 {"k": k, "accuracy_at_k": acc, "svm_full": full, "statistic": stat, "se": se,
                  f"k95_{key}": f[f"k95_{key}"]} | ref,
@@ -239,13 +242,14 @@ def judge_figure_7(result: Mapping[str, Any]) -> list[Check]:
                 f"{stat:+.3f} ± {2 * se:.3f}); raw inputs reach 95 % at k = {r['k95_svm']}",
                 role))
         se = _se(full_sd, cv)
-        checks.insert(len(checks) - 1, Check(
+        separable = Check(
             f"[{name}] nearly linearly separable", _side(full, se, SEPARABLE_ACCURACY),
             {"svm_full": full, "se": se, "threshold": SEPARABLE_ACCURACY} | ref,
             f"band(held-out linear-SVM accuracy on all features, se, {SEPARABLE_ACCURACY}) "
             "with z = 2: holds above, does not hold below, indeterminate inside",
             f"{name}: linear SVM on all {f['n_features']} features {full:.3f} ± {2 * se:.3f} "
-            f"(raw inputs {float(r['svm_full_mean']):.3f})", "measurement"))
+            f"(raw inputs {float(r['svm_full_mean']):.3f})", "measurement")
+        checks += [pair[0], separable, pair[1]]
     return checks
 
 
@@ -338,7 +342,17 @@ def run(out: str | os.PathLike[str], *, quick: bool = True, seed: int = 0) -> di
                 "of a trained MLP's last-layer features (digits; MNIST when available).",
        quick_seconds=60.0)
 def claim_figure_7(ctx: ClaimContext) -> ClaimResult:
-    """Figure 7 / Section 3.5; see :func:`judge_figure_7` for the checks and criteria."""
+    """Figure 7 / Section 3.5; see :func:`judge_figure_7` for the checks and criteria.
+
+    Parameters
+    ----------
+    ctx : ClaimContext
+
+    Returns
+    -------
+    ClaimResult
+        The verdict combined from the checks' verdicts (only measurement checks decide).
+    """
     seeds = analysis_seeds("separability", ctx)
     runs = {s: analysis_result("separability", run, ctx, s) for s in seeds}
     checks = merge_seeds({s: judge_figure_7(r) for s, (r, _) in runs.items()})
@@ -350,6 +364,6 @@ def claim_figure_7(ctx: ClaimContext) -> ClaimResult:
            f"{block['features']['svm_full_mean']:.3f} on all features, k95 = "
            f"{block['features']['k95_svm']}")
     return ClaimResult.from_checks(
-        "interp-figure-7", checks, key_number=key,
+        ctx.claim_id, checks, key_number=key,
         numbers={"seeds": seeds, "mnist": res0.get("mnist", "")},
         figures=(str((d0 / res0["figure"]).resolve()),))

@@ -189,7 +189,7 @@ def claim_theorem1(ctx: ClaimContext) -> ClaimResult:
                    "max relative error of Eq. (2) vs L-BFGS and vs the library",
                    {"max_rel_error": max_err, "rel_error": spread(errs)})
     return ClaimResult.from_checks(
-        "mmi-theorem1", [check],
+        ctx.claim_id, [check],
         why=f"Eq. (2) vs L-BFGS over W (and vs the library closed form) on {len(errs)} random "
             f"covariances with F >= ρ_Ñ, one per seed ({_pm(errs)}).",
         numbers={"max_rel_error": max_err, "rel_error": spread(errs), "closed_form": closed,
@@ -275,7 +275,7 @@ def claim_lemma1(ctx: ClaimContext, *,
     ]
     assert ok == all(c.verdict == "holds" for c in checks)
     return ClaimResult.from_checks(
-        "mmi-lemma1", checks,
+        ctx.claim_id, checks,
         why=f"On {ctx.seeds} random spectra (one per seed), {n_ok} pass every "
             "check.",
         numbers={"ordered": all(ordered), "rho1_zero": all(rho1_zero),
@@ -333,7 +333,7 @@ def claim_theorem2(ctx: ClaimContext) -> ClaimResult:
                    "max relative error of Eq. (4) vs L-BFGS and vs the library",
                    {"max_rel_error": max_err, "rel_error_per_seed_max": spread(seed_max)})
     return ClaimResult.from_checks(
-        "mmi-theorem2", [check],
+        ctx.claim_id, [check],
         why=f"Eq. (4) with k active components vs L-BFGS (and vs the library closed form) at "
             f"{len(errs)} budgets strictly between breakpoints on {ctx.seeds} random "
             f"covariances (per-seed max {_pm(seed_max)}).",
@@ -422,7 +422,7 @@ def claim_theorem3(ctx: ClaimContext, *, biases: np.ndarray | None = None) -> Cl
                role="supporting"),
     ]
     return ClaimResult.from_checks(
-        "mmi-theorem3", checks,
+        ctx.claim_id, checks,
         why=f"At b = {biases[-1]:g}: I(X;Z_relu) = {mis[-1]:.6f} vs MMI {target:.6f}.",
         numbers={"mmi_linear": target, "bias": biases, "mi_relu": mis, "tv": tvs,
                  "final_gap": gap, "seeds": DETERMINISTIC},
@@ -490,7 +490,7 @@ def claim_theorem4(ctx: ClaimContext, *,
                    "max |I(X; tanh(A)) - I(X; A)| over the budgets (nats)",
                    {"max_abs_diff": err})
     return ClaimResult.from_checks(
-        "mmi-theorem4", [check],
+        ctx.claim_id, [check],
         why=f"I(X; tanh(A)) by quadrature vs the linear value, although h(Z) itself differs "
             f"from h(A) by up to {max(hz_gap):.2f} nats.",
         numbers={"budgets": budgets, "linear": linear, "tanh_quadrature": quad,
@@ -571,7 +571,7 @@ def claim_theorem5(ctx: ClaimContext, *, bottleneck: bool = True) -> ClaimResult
                    "max relative error of the numeric optimum over W2 W1 vs the closed form",
                    {"max_rel_error": max_err, "rel_error": spread(errs)})
     return ClaimResult.from_checks(
-        "mmi-theorem5", [check],
+        ctx.claim_id, [check],
         why=f"Numeric maximum over two-layer products W2 W1 (noise on the last layer, budget "
             f"on the product) vs the closed form on {ctx.seeds} random spectra ({_pm(errs)}); "
             f"one layer of width {n2} without the bottleneck carries {min(excess):.3f} to "
@@ -742,7 +742,7 @@ def claim_series_parallel(ctx: ClaimContext) -> ClaimResult:
     ev, sh = spread(every_gap), spread(shared_gap)
     exact_text = ("exact" if exact_ok else "NOT exact")
     return ClaimResult.from_checks(
-        "mmi-series_parallel", checks,
+        ctx.claim_id, checks,
         why=f"Over {ctx.seeds} random problems (one per seed) the exact cases are "
             f"{exact_text}; with noise after every layer the chain carries {ev['mean']:.3f} ± "
             f"{ev['std']:.3f} nats less than the min, and a shared input {sh['mean']:.3f} "
@@ -849,7 +849,7 @@ def claim_figure1(ctx: ClaimContext, *,
               "supporting"),
     ]
     return ClaimResult.from_checks(
-        "mmi-figure1", checks,
+        ctx.claim_id, checks,
         why="Figure 1 regenerated from the closed form and checked against the numeric "
             f"optimiser at {check_at.size} budgets per spectrum.",
         numbers=numbers,
@@ -939,7 +939,7 @@ def claim_discontinuity(ctx: ClaimContext) -> ClaimResult:
     shape = ("MMI jumps" if vj > JUMP_TOL else "MMI is continuous but its slope jumps"
              if sj > JUMP_TOL else "MMI is continuous and C¹")
     return ClaimResult.from_checks(
-        "mmi-discontinuity", checks,
+        ctx.claim_id, checks,
         why=f"Across {len(spectra)} spectra (2 of Figure 1, {ctx.seeds} random; random spectra "
             f"{_pm(rv)}): {shape}; the curvature jumps (min relative jump {cj:.2f}).",
         numbers={"max_value_jump": vj, "max_slope_jump": sj, "min_curvature_jump": cj,
@@ -1023,7 +1023,7 @@ def claim_large_n_approx(ctx: ClaimContext, *,
     ax.legend()
     fig_path = _save(fig, ctx, "large_n_approx.png")
     return ClaimResult.from_checks(
-        "mmi-large_n_approx", checks,
+        ctx.claim_id, checks,
         why=f"At F = ρ_Ñ the approximation's relative error at Ñ = {ns[-1]} is "
             f"{rel['harmonic'][-1]:.2f} (λ=1/i) and {rel['exponential'][-1]:.2f} (exp); it "
             "also ignores F and σ².",
@@ -1073,7 +1073,7 @@ def claim_eq1(ctx: ClaimContext) -> ClaimResult:
                   "Eq. (1) is quoted from Foggo et al. (2019); closed forms cannot give the "
                   "two informations it compares.")
     return ClaimResult.from_checks(
-        "mmi-eq1", [check],
+        ctx.claim_id, [check],
         why=f"Computed as a planning number: at m = 60000 and MMI {mmis['100']:.1f} nats the "
             f"bound is {b60:.3f} nats (δ_tv rate with constant 1, an assumption).",
         numbers={"m": ms, "delta_tv": deltas, "mmi": mmis, "bound": bounds,

@@ -1,4 +1,5 @@
-"""Tests of infoplane.experiments: tiny runs of each experiment, resume, the statistic."""
+"""Tests of infoplane.papers.interpretation.experiments: tiny runs of each experiment, resume,
+the statistic."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-import infoplane.experiments as ex
-from infoplane.experiments import ExperimentResult, compression_statistic, run_experiment
+import infoplane.papers.interpretation.experiments as ex
+from infoplane.papers.interpretation.experiments import (
+    ExperimentResult,
+    compression_statistic,
+    run_experiment,
+)
 from infoplane.plane import InfoPlane
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
