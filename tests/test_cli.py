@@ -94,6 +94,7 @@ def test_curve_plan_and_figure1(data_file: Path, tmp_path: Path,
     assert code == 0 and fig1.stat().st_size > 10_000
 
 
+@pytest.mark.e2e
 def test_demo_writes_figure_and_numbers(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["capacity", "demo", "--out", str(tmp_path)], capsys)
@@ -292,6 +293,7 @@ def test_plane_command(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 @pytest.mark.filterwarnings("ignore")
 def test_experiment_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "tishby"
@@ -308,6 +310,7 @@ def test_experiment_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 2 and "`seeds`" in err
 
 
+@pytest.mark.e2e
 def test_analyze_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["analyze", "dynamics", "--out", str(tmp_path)], capsys)
     assert code == 0, err
@@ -321,6 +324,7 @@ def test_analyze_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert data[0]["claim_id"] == "interp-claim-2-1" and data[0]["checks"]
 
 
+@pytest.mark.e2e
 @pytest.mark.filterwarnings("ignore")
 def test_reproduce_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["reproduce", "--list"], capsys)

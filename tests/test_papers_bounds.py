@@ -227,6 +227,7 @@ def test_divergence_slope() -> None:
 
 
 # ------------------------------------------------------------------------------ run
+@pytest.mark.e2e
 def test_run_writes_outputs_and_judges_it(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     ep, probs, y = _checkpoint_tables()

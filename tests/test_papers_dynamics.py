@@ -38,6 +38,7 @@ def _by_name(checks: list[Any]) -> dict[str, Any]:
     return {c.name: c for c in checks}
 
 
+@pytest.mark.e2e
 def test_run_writes_measurements_and_figures(quick: tuple[dict[str, Any], ClaimContext]) -> None:
     res, ctx = quick
     d = analysis_dir("dynamics", ctx, 0)

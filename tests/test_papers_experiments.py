@@ -22,6 +22,8 @@ from infoplane.plane import InfoPlane
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LAYERS = ["act1", "act2", "act3", "act4", "act5", "softmax"]
 
+pytestmark = pytest.mark.e2e  # every test here trains and records a real experiment
+
 
 def _tiny(name: str, out: Path, **kw: Any) -> ExperimentResult:
     return run_experiment(name, out=out, seeds=2, epochs=12, quick=True,  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ def _rotate(w: list[float], t: float) -> list[float]:
 
 
 # ------------------------------------------------------------------------------- Claim 2.2
+@pytest.mark.e2e
 def test_claim_2_2_real_verdict(small: dict[str, Any]) -> None:
     checks = pm.judge_claim_2_2(small)
     by = _by_name(checks)

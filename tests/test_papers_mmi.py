@@ -27,6 +27,7 @@ def test_import_registers_ids() -> None:
         assert callable(REGISTRY[cid].load_func())
 
 
+@pytest.mark.e2e
 def test_all_claims_run_quick(tmp_path: Path) -> None:
     for cid in CLAIM_IDS:
         out = tmp_path / cid

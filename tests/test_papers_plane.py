@@ -124,6 +124,7 @@ def test_phase_statistics_reject_bad_shapes() -> None:
         plane.phase_statistics(ixt, ity, STEPS, LAYERS, acc[:, :-1])
 
 
+@pytest.mark.e2e
 def test_claims_on_a_real_quick_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
     from infoplane.papers.interpretation import experiments

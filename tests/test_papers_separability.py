@@ -133,6 +133,7 @@ def test_mnist_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         ps.run(tmp_path / "out", quick=False)
 
 
+@pytest.mark.e2e
 def test_run_with_a_fake_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`run` end to end with the training replaced by well-separated features."""
     def fake(x: np.ndarray, y: np.ndarray, widths: tuple[int, ...], epochs: int,

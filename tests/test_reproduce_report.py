@@ -221,6 +221,7 @@ def test_markdown_link_and_emphasis_are_inert(tmp_path: Path) -> None:
     assert record["measures"] == "the gap" and record["numbers"] == {}
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 def test_chromium_renders_every_registered_claim(tmp_path: Path) -> None:
     """The report of all built-in claims (one result each, with a figure) renders them all."""

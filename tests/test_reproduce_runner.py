@@ -342,6 +342,7 @@ REAL = ["mmi-lemma1", "mmi-discontinuity"]
 @pytest.mark.skipif(importlib.util.find_spec("dask") is None
                     or importlib.util.find_spec("distributed") is None,
                     reason="dask.distributed is not installed (pip install 'infoplane[dask]')")
+@pytest.mark.e2e
 def test_dask_real_claims_match_local(tmp_path: Path) -> None:
     """Two claims of the registry on a LocalCluster equal the local backend's results."""
     claims = get(REAL)

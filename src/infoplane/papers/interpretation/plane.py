@@ -317,14 +317,16 @@ def _result(claim_id: str, checks: list[Check], stats: Mapping[str, Any], result
             extra: Mapping[str, Any] | None = None) -> ClaimResult:
     hidden = _hidden(list(stats))
     per_layer = _per_layer(checks, hidden)
-    n_ok = sum(v == "holds" for v in per_layer.values())
     numbers = {"per_layer_verdict": per_layer, "phase_statistics": dict(stats),
                "train_accuracy": list(result.train_accuracy),
                "seeds": len(result.run_dirs)} | dict(extra or {})
+    groups: dict[str, list[str]] = {}
+    for la, v in per_layer.items():
+        groups.setdefault(v, []).append(la)
+    key = "; ".join(f"{v}: {', '.join(las)}" for v, las in groups.items())
     return ClaimResult.from_checks(
         claim_id, checks, why=f"{what}; layers judged: {', '.join(hidden)}.",
-        numbers=numbers, key_number=f"{n_ok}/{len(hidden)} layers hold "
-                                    f"({combine(checks)}), {len(result.run_dirs)} seeds",
+        numbers=numbers, key_number=f"layers — {key} ({len(result.run_dirs)} seeds)",
         figures=figures)
 
 
