@@ -248,7 +248,7 @@ def test_run_writes_outputs_and_judges_it(tmp_path: Path,
     assert combine(pb.judge_saxe_continuous_mi(res)) == "holds"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_claims_end_to_end_quick(tmp_path: Path) -> None:
     from infoplane.reproduce.registry import ClaimContext
 

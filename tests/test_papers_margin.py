@@ -213,7 +213,7 @@ def test_claims_from_cached_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     json.dumps(r22.to_dict(), allow_nan=False)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_run_writes_outputs(tmp_path: Path) -> None:
     res = pm.run(tmp_path, quick=True, seed=0)
     for name in ("margin_ib.png", "margin_bound.png", "margin_angle.png", "margin_switch.png",

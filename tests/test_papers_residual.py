@@ -429,7 +429,7 @@ def test_compare_variants_records_the_trained_step() -> None:
     assert 0.0 <= v["train_accuracy"] <= 1.0
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_quick_run_trains_the_networks(tmp_path: Any) -> None:
     res = R.run(tmp_path, quick=True, seed=0)
     # "trained": every variant fits the training set

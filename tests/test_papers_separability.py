@@ -149,7 +149,7 @@ def test_run_with_a_fake_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert combine(ps.judge_figure_7(res)) == "holds"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_claim_end_to_end_quick(tmp_path: Path) -> None:
     from infoplane.reproduce.registry import ClaimContext
 
