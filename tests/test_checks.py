@@ -26,11 +26,11 @@ def _c(verdict: str, role: str = "measurement", name: str = "c") -> Check:
     ([_c(H), _c(H)], H),
     ([_c(H), _c(D)], D),
     ([_c(H), _c(H), _c(H), _c(D)], D),      # one failing measurement decides
-    ([_c(H), _c(U)], "holds with caveats"),
+    ([_c(H), _c(U)], U),                    # one undecided part leaves the claim undecided
     ([_c(U), _c(U)], U),
     ([_c(U), _c(D)], D),
     ([_c(H), _c(D, "supporting")], "holds with caveats"),
-    ([_c(H), _c(U, "supporting")], H),
+    ([_c(H), _c(U, "supporting")], "holds with caveats"),
     ([_c(D), _c(H, "supporting")], D),
     ([_c(H), _c("refuted by counterexample", "counterexample")], H),
     ([_c(D), _c(H, "background")], D),
@@ -73,6 +73,8 @@ def test_band_is_symmetric_and_noise_widens_the_indeterminate_zone() -> None:
 def test_seed_verdict() -> None:
     assert seed_verdict([H, H, H]) == H
     assert seed_verdict([H, D]) == U
+    assert seed_verdict([H, "not testable here"]) == H
+    assert seed_verdict(["not testable here"] * 2) == "not testable here"
     with pytest.raises(ValueError):
         seed_verdict([])
 
@@ -93,6 +95,9 @@ def test_merge_seeds() -> None:
                           1: [_c(H, name="a"), _c(H, name="b")]})
     assert [m.verdict for m in merged] == [H, U]
     assert merged[1].numbers["verdicts"] == {"0": D, "1": H}
+    refuted = merge_seeds({0: [_c("holds", "counterexample")],
+                           1: [_c("refuted by counterexample", "counterexample")]})
+    assert refuted[0].verdict == "refuted by counterexample"
     with pytest.raises(ValueError, match="same checks"):
         merge_seeds({0: [_c(H, name="a")], 1: [_c(H, name="z")]})
 

@@ -50,6 +50,7 @@ def test_analysis_holds_tools_only(path: Path) -> None:
     names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
     assert "run" not in names
     assert not {n for n in names if "verdict" in n or n.startswith(("_plot", "_figure"))}
+    assert _calls(path, "savefig") == 0 and _calls(path, "subplots") == 0
 
 
 def _calls(path: Path, attr: str) -> int:

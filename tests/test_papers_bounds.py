@@ -60,8 +60,10 @@ def test_appendix_a_judge_on_sharpening_classifier() -> None:
     assert end.role == "measurement" and end.verdict == "does not hold"
     assert end.numbers["held"] == held
     assert checks["(31)-(32)"].verdict == "holds"        # softmax: no zeros, E f = 1
+    assert checks["(31)-(32)"].role == "background"      # an identity once E f = 1
     assert checks["(33) line 1"].verdict == "holds"
-    assert checks["(33) '=' of lines 1-2"].verdict == "does not hold"
+    eq = checks["(33) '=' of lines 1-2"]
+    assert (eq.role, eq.verdict) == ("counterexample", "refuted by counterexample")
     assert checks["(33) last line"].verdict == "does not hold"
     for key in ("2x2 table eps=0.25", "2x2 table eps=0.001"):
         assert checks[key].role == "counterexample"
@@ -77,22 +79,25 @@ def test_appendix_a_checkpoints_where_the_bound_holds() -> None:
     block = pb.appendix_a_block([0, 1], [table, table])
     checks = pb.judge_appendix_a({"appendix_a": block})
     assert {c.name: c.verdict for c in checks if c.role != "counterexample"} == dict.fromkeys(
-        ["(33) end to end", "(31)-(32)", "(33) line 1", "(33) '=' of lines 1-2",
-         "(33) line 2", "(33) last line"], "holds")
+        ["(33) end to end", "(31)-(32)", "(33) line 1", "(33) line 2", "(33) last line"],
+        "holds")
+    assert _by_name(checks)["(33) '=' of lines 1-2"].verdict == "holds"  # χ² = 0 here
     assert combine(checks) == "holds"
     # the counterexample is reported apart: it does not change the verdict
     assert _by_name(checks)["2x2 table eps=0.25"].verdict == "refuted by counterexample"
 
 
 def test_appendix_a_near_uniform_checkpoint_holds_with_caveats() -> None:
-    """Only the early, near-uniform checkpoint: the bound holds, the '=' of (33) does not."""
+    """Only the early, near-uniform checkpoint: the bound holds, but its last step does not
+    (a caveat); the '=' of (33) is refuted there too, reported apart, not decisive."""
     ep, probs, _ = _checkpoint_tables()
     mi, rhs = _bound_by_hand(probs[0])
     assert mi <= rhs
     checks = pb.judge_appendix_a({"appendix_a": pb.appendix_a_block(ep[:1], probs[:1])})
     c = _by_name(checks)
     assert c["(33) end to end"].verdict == "holds"
-    assert c["(33) '=' of lines 1-2"].verdict == "does not hold"
+    assert c["(33) '=' of lines 1-2"].verdict == "refuted by counterexample"
+    assert c["(33) last line"].verdict == "does not hold"
     assert combine(checks) == "holds with caveats"
 
 
@@ -139,11 +144,24 @@ def test_appendix_b_judge_on_sharpening_classifier() -> None:
         assert bound < 0 <= discrete.mutual_information_from_table(soft)
         assert checks["(39) consistent A"].numbers["lhs"][k] == pytest.approx(bound)
     assert checks["(39) consistent A"].verdict == "holds"
+    assert checks["(39) consistent A"].role == "background"          # holds by construction
     assert checks["(39) informative"].verdict == "does not hold"      # vacuous
-    assert checks["(39) literal A"].verdict == "does not hold"
+    stated = checks["(39) as stated (literal A)"]
+    assert (stated.role, stated.verdict) == ("measurement", "does not hold")
     assert checks["(39) step 1->2"].verdict == "holds"
     assert checks["(39) step 3->4"].verdict == "holds"
-    assert combine(list(checks.values())) == "holds with caveats"
+    assert combine(list(checks.values())) == "does not hold"
+
+
+def test_appendix_b_confidently_wrong_classifier_satisfies_the_stated_bound() -> None:
+    """Forced input: a classifier confidently wrong on its samples makes (39) as stated hold."""
+    n = 64
+    y = np.arange(n) % 2
+    p = np.full((n, 2), 0.999)
+    p[np.arange(n), y] = 0.001
+    checks = _by_name(pb.judge_appendix_b({"appendix_b": pb.appendix_b_block([0], [p], y)}))
+    assert checks["(39) as stated (literal A)"].verdict == "holds"
+    assert combine(list(checks.values())) == "holds"
 
 
 def test_appendix_b_two_inputs_bound_exceeds_mi() -> None:
@@ -159,6 +177,7 @@ def test_appendix_b_two_inputs_bound_exceeds_mi() -> None:
     assert checks["(39) consistent A"].numbers["lhs"] == [pytest.approx(line36)]
     assert checks["(39) consistent A"].verdict == "does not hold"
     assert checks["(39) informative"].verdict == "holds"
+    assert checks["(39) as stated (literal A)"].verdict == "does not hold"
     assert combine(list(checks.values())) == "does not hold"
 
 
@@ -243,7 +262,7 @@ def test_run_writes_outputs_and_judges_it(tmp_path: Path,
     data = json.loads((tmp_path / "bounds.json").read_text())
     assert data["figures"]["saxe"] == "bounds_saxe_tanh.png"
     assert combine(pb.judge_appendix_a(data)) == "does not hold"
-    assert combine(pb.judge_appendix_b(data)) == "holds with caveats"
+    assert combine(pb.judge_appendix_b(data)) == "does not hold"
     assert combine(pb.judge_appendix_c(data)) == "holds"
     assert combine(pb.judge_saxe_continuous_mi(res)) == "holds"
 
@@ -259,5 +278,5 @@ def test_claims_end_to_end_quick(tmp_path: Path) -> None:
         pb.claim_appendix_a, pb.claim_appendix_b, pb.claim_appendix_c,
         pb.claim_saxe_continuous_mi)}
     assert verdicts == {"claim_appendix_a": "does not hold",
-                        "claim_appendix_b": "holds with caveats",
+                        "claim_appendix_b": "does not hold",
                         "claim_appendix_c": "holds", "claim_saxe_continuous_mi": "holds"}

@@ -183,7 +183,8 @@ def _sp_run(**change: float) -> dict[str, float]:
 
 @pytest.mark.parametrize(("change", "expected"), [
     ({}, "holds"),
-    ({"series_every_numeric": 0.7, "parallel_shared_numeric": 1.8}, "holds"),  # 1 seed: unsure
+    ({"series_every_numeric": 0.7, "parallel_shared_numeric": 1.8},
+     "holds with caveats"),  # a gap on 1 of 2 seeds: supporting checks undecided
     ({"series_output_numeric": 0.99}, "does not hold"),
     ({"series_output_library": 1.01}, "does not hold"),
     ({"parallel_independent_numeric": 1.98}, "does not hold"),

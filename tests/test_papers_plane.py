@@ -144,3 +144,14 @@ def test_claims_on_a_real_quick_experiment(tmp_path: Path, monkeypatch: pytest.M
     assert res.figures and all(Path(f).is_file() for f in res.figures)
     stats = res.numbers["phase_statistics"]["act5"]
     assert len(stats["compression"]["per_run"]) == 2
+
+
+def test_kept_is_not_testable_when_the_maximum_is_the_last_step() -> None:
+    t = STEPS / STEPS[-1]
+    ixt = np.broadcast_to((2 + 4 * t)[None, :, None], (3, t.size, len(LAYERS))).copy()
+    ity = np.broadcast_to((0.1 + 0.8 * t)[None, :, None], ixt.shape).copy()
+    checks = plane.judge_fitting_compression(plane.phase_statistics(ixt, ity, STEPS, LAYERS,
+                                                                    ceiling=12.0))
+    kept = [c for c in checks if c.name.endswith("I(T;Y) kept")]
+    assert kept and all(c.verdict == "not testable here" for c in kept)
+    assert combine(checks) == "does not hold"  # no compression decides, not the empty "kept"

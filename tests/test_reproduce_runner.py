@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from infoplane.reproduce import registry
+from infoplane.reproduce.checks import Check
 from infoplane.reproduce.registry import (
     Claim,
     ClaimContext,
@@ -46,9 +47,14 @@ def claim_pythagoras(ctx: ClaimContext) -> ClaimResult:
     fig = ctx.out_dir / "fig.txt"
     fig.write_text("not really a figure\n")
     ok = all(v == 5.0 for v in values)
-    return ClaimResult("ignored", "holds" if ok else "does not hold", "hypot(3, 4) is 5.",
-                       {"hypot": spread(values), "seeds": ctx.seeds, "quick": ctx.quick},
-                       key_number="5", figures=[str(fig)])
+    return ClaimResult.from_checks(
+        "ignored", [_check(ok, "hypot(3, 4) == 5")], why="hypot(3, 4) is 5.",
+        numbers={"hypot": spread(values), "seeds": ctx.seeds, "quick": ctx.quick},
+        key_number="5", figures=[str(fig)])
+
+
+def _check(ok: bool, name: str) -> Check:
+    return Check(name, "holds" if ok else "does not hold", {}, name, "measured")
 
 
 def claim_raises(ctx: ClaimContext) -> ClaimResult:
@@ -62,8 +68,9 @@ def claim_slow(ctx: ClaimContext) -> ClaimResult:
     _count(ctx, "slow")
     time.sleep(0.3)
     total = sum(range(1, 11))
-    return ClaimResult(ctx.out_dir.name, "holds" if total == 55 else "does not hold",
-                       "Gauss's sum.", {"sum": total, "seed": ctx.seed}, key_number=str(total))
+    return ClaimResult.from_checks(ctx.out_dir.name, [_check(total == 55, "sum 1..10 == 55")],
+                                   why="Gauss's sum.", numbers={"sum": total, "seed": ctx.seed},
+                                   key_number=str(total))
 
 
 def claim_exits(ctx: ClaimContext) -> ClaimResult:
@@ -88,8 +95,8 @@ def claim_waits_for_pythagoras(ctx: ClaimContext) -> ClaimResult:
     deadline = time.monotonic() + 60.0
     while not saved.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    return ClaimResult(ctx.out_dir.name, "holds" if saved.exists() else "does not hold",
-                       "pythagoras was saved while this claim was running.")
+    return ClaimResult.from_checks(ctx.out_dir.name, [_check(saved.exists(), "saved first")],
+                                   why="pythagoras was saved while this claim was running.")
 
 
 def _claim(cid: str, func: str) -> Claim:
@@ -103,9 +110,15 @@ def claim_threads(ctx: ClaimContext) -> ClaimResult:
 
     import torch
 
-    return ClaimResult(ctx.out_dir.name, "holds", "threads.",
-                       {"omp": os.environ.get("OMP_NUM_THREADS"),
-                        "torch": torch.get_num_threads(), "pid": os.getpid()})
+    return ClaimResult.from_checks(ctx.out_dir.name, [_check(True, "threads")], why="threads.",
+                                   numbers={"omp": os.environ.get("OMP_NUM_THREADS"),
+                                            "torch": torch.get_num_threads(),
+                                            "pid": os.getpid()})
+
+
+def claim_without_checks(ctx: ClaimContext) -> ClaimResult:
+    """Demo claim whose verdict is written by hand: the runner must refuse it."""
+    return ClaimResult(ctx.out_dir.name, "holds", "trust me.")
 
 
 OK = _claim("pythagoras", "claim_pythagoras")
@@ -197,7 +210,7 @@ def test_run_save_error_and_resume(tmp_path: Path) -> None:
     for r in results:
         assert load_result(tmp_path, r.claim_id) == r
         saved = json.loads(result_path(tmp_path, r.claim_id).read_text())
-        assert saved["settings"] == {"quick": True, "seeds": 2, "seed": 0}
+        assert saved["settings"] == {"quick": True, "seeds": 2, "seed": 0, "schema": 2}
 
     # Resume: finished claims are loaded, the errored one is retried.
     again = run_claims(ALL, out=tmp_path, seeds=2, progress=False)
@@ -394,3 +407,19 @@ def test_workers_limit_threads(tmp_path: Path, jobs: int, n_claims: int) -> None
         assert r.verdict == "holds", r.why
         assert r.numbers["omp"] == want and r.numbers["torch"] == int(want)
         assert r.numbers["pid"] != os.getpid()
+
+
+def test_a_result_without_checks_is_an_error_and_old_results_rerun(tmp_path: Path) -> None:
+    nochecks = _claim("nochecks", "claim_without_checks")
+    (res,) = run_claims([nochecks], out=tmp_path, progress=False)
+    assert res.verdict == "error" and "without checks" in res.why
+    # a result saved before typed checks (no schema in its settings) is not reused
+    run_claims([OK], out=tmp_path, seeds=2, progress=False)
+    path = result_path(tmp_path, "pythagoras")
+    old = json.loads(path.read_text())
+    old["settings"].pop("schema")
+    path.write_text(json.dumps(old))
+    assert load_result(tmp_path, "pythagoras", {"quick": True, "seeds": 2, "seed": 0,
+                                                "schema": 2}) is None
+    run_claims([OK], out=tmp_path, seeds=2, progress=False)
+    assert _calls(tmp_path, "pythagoras") == 2

@@ -826,7 +826,7 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
         return
     if not registry:
         raise ValueError("no claims are registered; the claim modules are missing.")
-    from infoplane.reproduce.runner import DEFAULT_SEEDS, load_result
+    from infoplane.reproduce.runner import DEFAULT_SEEDS, load_result, result_settings
 
     ids = list(claims) if claims else None
     results = run_claims(ids, out=out_dir, quick=quick, seeds=seeds, seed=seed, jobs=jobs,
@@ -835,7 +835,7 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     n_seeds = DEFAULT_SEEDS[quick] if seeds is None else seeds
     # the report covers every claim saved in out_dir with these settings, not only this run's
     done = {r.claim_id: r for r in results}
-    key = {"quick": quick, "seeds": n_seeds, "seed": seed}
+    key = result_settings(quick, n_seeds, seed)
     for cid in registry:
         if cid not in done and (saved := load_result(out_dir, cid, key)) is not None:
             done[cid] = saved

@@ -160,10 +160,13 @@ def combine(checks: Sequence[Check]) -> Verdict:
 
     1. none left: ``"not testable here"``;
     2. any does not hold: ``"does not hold"``;
-    3. all hold: ``"holds"`` — or ``"holds with caveats"`` when a ``"supporting"`` check does
-       not hold;
-    4. all indeterminate: ``"indeterminate"``;
-    5. otherwise (some hold, the rest indeterminate): ``"holds with caveats"``.
+    3. any indeterminate (the rest holding): ``"indeterminate"`` — a claim is the conjunction of
+       its decisive checks, and one undecided part leaves the whole undecided;
+    4. all hold: ``"holds"`` — or ``"holds with caveats"`` when a ``"supporting"`` check does
+       not hold (or is indeterminate).
+
+    "Holds with caveats" therefore means: every decisive measurement holds, but a step of the
+    paper's argument does not.
 
     Counterexample and background checks never enter the verdict (they are reported apart).
 
@@ -182,7 +185,7 @@ def combine(checks: Sequence[Check]) -> Verdict:
     >>> ok, bad = Check("a", "holds"), Check("b", "does not hold")
     >>> unsure = Check("c", "indeterminate")
     >>> combine([ok, ok]), combine([ok, bad]), combine([ok, unsure]), combine([unsure])
-    ('holds', 'does not hold', 'holds with caveats', 'indeterminate')
+    ('holds', 'does not hold', 'indeterminate', 'indeterminate')
     >>> combine([ok, Check("s", "does not hold", role="supporting")])
     'holds with caveats'
     >>> combine([ok, Check("x", "refuted by counterexample", role="counterexample")])
@@ -197,11 +200,11 @@ def combine(checks: Sequence[Check]) -> Verdict:
         return "not testable here"
     if "does not hold" in decisive:
         return "does not hold"
-    h = decisive.count("holds")
-    if h == len(decisive):
-        weak = any(c.role == "supporting" and c.verdict == "does not hold" for c in checks)
-        return "holds with caveats" if weak else "holds"
-    return "indeterminate" if h == 0 else "holds with caveats"
+    if "indeterminate" in decisive:
+        return "indeterminate"
+    weak = any(c.role == "supporting" and c.verdict in ("does not hold", "indeterminate")
+               for c in checks)
+    return "holds with caveats" if weak else "holds"
 
 
 def band(mean: float, se: float, threshold: float, *, z: float = 2.0
@@ -245,6 +248,8 @@ def band(mean: float, se: float, threshold: float, *, z: float = 2.0
 def seed_verdict(verdicts: Iterable[str]) -> Verdict:
     """One check verdict from the same check on several seeds: unanimous, or indeterminate.
 
+    Seeds on which the check is "not testable here" are left out (all of them: not testable).
+
     Parameters
     ----------
     verdicts : iterable of str
@@ -264,8 +269,12 @@ def seed_verdict(verdicts: Iterable[str]) -> Verdict:
     if not vs:
         raise ValueError("`verdicts` must be non-empty.")
     for v in vs:
-        if v not in ("holds", "does not hold", "indeterminate"):
-            raise ValueError(f"each verdict must be 'holds', 'does not hold' or "
-                             f"'indeterminate', got {v!r}.")
+        if v not in ("holds", "does not hold", "indeterminate", "not testable here"):
+            raise ValueError(f"each verdict must be 'holds', 'does not hold', 'indeterminate' "
+                             f"or 'not testable here', got {v!r}.")
+    testable = [v for v in vs if v != "not testable here"]
+    if not testable:
+        return "not testable here"
+    vs = testable
     first = vs[0]
     return first if all(v == first for v in vs) else "indeterminate"  # type: ignore[return-value]

@@ -33,12 +33,23 @@ from infoplane._io import atomic_write, write_json
 from infoplane._validation import as_int
 from infoplane.reproduce.registry import Claim, ClaimContext, ClaimResult, get
 
-__all__ = ["DEFAULT_SEEDS", "Backend", "load_result", "result_path", "run_claims"]
+__all__ = ["DEFAULT_SEEDS", "RESULT_SCHEMA", "Backend", "load_result", "result_path",
+           "result_settings", "run_claims"]
 
 DEFAULT_SEEDS: dict[bool, int] = {True: 3, False: 20}
 """Seeds used when ``seeds=None``: 3 in quick mode, 20 in full mode (the papers' sizes)."""
 LOCK_NAME = ".reproduce.lock"
 """The lock file in `out` held by a running :func:`run_claims`."""
+
+
+#: Version of the saved result format and of what the claims measure; results saved under
+#: another version are run again (2: typed checks, issue 12).
+RESULT_SCHEMA = 2
+
+
+def result_settings(quick: bool, seeds: int, seed: int) -> dict[str, Any]:
+    """The settings a saved result must match to be reused (with :data:`RESULT_SCHEMA`)."""
+    return {"quick": quick, "seeds": seeds, "seed": seed, "schema": RESULT_SCHEMA}
 
 
 def result_path(out: str | Path, claim_id: str) -> Path:
@@ -111,6 +122,10 @@ def _execute(claim: Claim, out: str, quick: bool, seeds: int,
         if not isinstance(result, ClaimResult):
             raise TypeError(f"claim {claim.id!r}: {claim.func} must return a ClaimResult, "
                             f"got {type(result).__name__}.")
+        if not result.checks:
+            raise TypeError(f"claim {claim.id!r}: {claim.func} returned a result without "
+                            "checks; build it with ClaimResult.from_checks so its verdict "
+                            "comes from checks that could have failed.")
         result = replace(result, claim_id=claim.id,
                          figures=_relative_figures(result.figures, root),
                          seconds=time.perf_counter() - start)
@@ -239,7 +254,7 @@ def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str
         claims = list({(c.id if isinstance(c, Claim) else c):
                        (c if isinstance(c, Claim) else found[c]) for c in claim_ids}.values())
     root = Path(out).resolve()
-    settings: dict[str, Any] = {"quick": quick, "seeds": n_seeds, "seed": seed}
+    settings: dict[str, Any] = result_settings(quick, n_seeds, seed)
     with _lock(root):
         results: dict[str, ClaimResult] = {}
         todo: list[Claim] = []

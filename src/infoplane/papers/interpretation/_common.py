@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from infoplane._io import write_json
-from infoplane.reproduce.checks import Check, seed_verdict
+from infoplane.reproduce.checks import Check, Verdict, seed_verdict
 from infoplane.reproduce.registry import ClaimContext
 
 __all__ = ["ANALYSES", "ANALYSIS_SEEDS", "analysis_result", "analysis_seeds", "merge_seeds"]
@@ -30,6 +30,8 @@ ANALYSIS_SEEDS: dict[str, tuple[int, int]] = {
     "residual": (2, 2)}
 
 RunFunc = Callable[..., dict[str, Any]]
+#: Version of what the analysis runs measure; a cache written under another one is recomputed.
+CACHE_VERSION = 2
 
 
 def analysis_seeds(name: str, ctx: ClaimContext) -> list[int]:
@@ -86,12 +88,15 @@ def analysis_result(name: str, run: RunFunc, ctx: ClaimContext,
     d = analysis_dir(name, ctx, seed)
     d.mkdir(parents=True, exist_ok=True)
     cache = d / f"{name}.json"
+    stamp = d / ".version"
     with open(d / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not cache.is_file():
+            current = stamp.is_file() and stamp.read_text().strip() == str(CACHE_VERSION)
+            if not (cache.is_file() and current):
                 res = run(d, quick=ctx.quick, seed=seed)
                 write_json(cache, res)
+                write_json(stamp, CACHE_VERSION)
             return cast(dict[str, Any], json.loads(cache.read_text())), d
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
@@ -102,8 +107,8 @@ def merge_seeds(per_seed: Mapping[int, Sequence[Check]]) -> list[Check]:
 
     A check keeps its name, role and criterion; its verdict is
     :func:`~infoplane.reproduce.checks.seed_verdict` of the per-seed verdicts (unanimous, or
-    "indeterminate") for measurement and supporting checks. A counterexample or background
-    check is the same on every seed and is taken from the first. ``numbers`` becomes
+    "indeterminate"; seeds where it is not testable left out). A counterexample check is
+    "refuted by counterexample" when any seed refutes. ``numbers`` becomes
     ``{"per_seed": {seed: numbers}, "verdicts": {seed: verdict}}``.
 
     Parameters
@@ -141,8 +146,10 @@ def merge_seeds(per_seed: Mapping[int, Sequence[Check]]) -> list[Check]:
     for i, first in enumerate(per_seed[seeds[0]]):
         items = {s: per_seed[s][i] for s in seeds}
         verdicts = {s: c.verdict for s, c in items.items()}
-        if first.role in ("counterexample", "background"):
-            verdict = first.verdict
+        verdict: Verdict
+        if first.role == "counterexample":  # refuted on any seed: a counterexample exists
+            verdict = ("refuted by counterexample" if "refuted by counterexample"
+                       in verdicts.values() else "holds")
         else:
             verdict = seed_verdict(verdicts.values())
         tally = ", ".join(f"seed {s}: {v}" for s, v in verdicts.items())

@@ -131,6 +131,7 @@ def phase_statistics(ixt: npt.ArrayLike, ity: npt.ArrayLike, steps: npt.ArrayLik
         rec["ixt_max_step"] = int(st[int(np.argmax(x.mean(axis=0)))])
         rec["ity_peak_step"] = int(st[int(np.argmax(y.mean(axis=0)))])
         rec["saturated"] = bool(np.min(x) >= ceiling - TAU_BITS)
+        rec["last_step"] = int(st[-1])
         out[layer] = rec
     return out
 
@@ -196,13 +197,18 @@ def judge_fitting_compression(stats: Mapping[str, Mapping[str, Any]]) -> list[Ch
             checks += [_saturated(f"{la}: {what}") for what in
                        ("fitting", "compression", "I(T;Y) kept")]
             continue
+        kept = _band_check(f"{la}: I(T;Y) kept", s["kept"], -TAU_BITS, "above",
+                           "I(T;Y)(end) - I(T;Y)(t*)")
+        if s["boundary_step"] and all(b == s["last_step"] for b in s["boundary_step"]):
+            kept = Check(kept.name, "not testable here", kept.numbers, kept.criterion,
+                         "the I(X;T) maximum is the last step on every run: there is no phase "
+                         "after it in which I(T;Y) could be kept (0 by construction).")
         checks += [
             _band_check(f"{la}: fitting", s["fitting"], TAU_BITS, "above",
                         "I(T;Y)(t*) - I(T;Y)(0)"),
             _band_check(f"{la}: compression", s["compression"], -TAU_BITS, "below",
                         "I(X;T)(end) - I(X;T)(t*)"),
-            _band_check(f"{la}: I(T;Y) kept", s["kept"], -TAU_BITS, "above",
-                        "I(T;Y)(end) - I(T;Y)(t*)"),
+            kept,
         ]
         order = s["ity_peak_step"] >= s["ixt_max_step"]
         checks.append(Check(

@@ -86,6 +86,9 @@ RATIO_THRESHOLD = 1.0
 INVERSION_TOL = 1e-6
 #: Width of the symmetric band in standard errors (see :func:`~infoplane.reproduce.checks.band`).
 Z = 2.0
+#: Fraction of block outputs the post-addition ReLU must clamp (per image, mean ± Z·se) for
+#: Table 1 rows (a)/(b) to count as destroying invertibility; below it they do not.
+CLAMPED_MIN = 0.01
 _IDENTITY_VARIANTS = ("relu_before_add", "relu_only_preact", "full_preact")
 #: Figure 3's letters of the variants.
 _LETTER = dict(zip(VARIANTS, "abcde", strict=True))
@@ -611,8 +614,9 @@ def judge_figure_5(result: Mapping[str, Any]) -> list[Check]:
         "Appendix E: trained blocks are contractions (Lip(L) < 1)", v2,
         {"variant": FIGURE5_VARIANT, "lipschitz": lips, "max": lmax},
         "max over probe points and identity-shortcut blocks of the local Jacobian norm "
-        "‖J_L(x_p)‖₂ (a lower bound on Lip(L)) vs 1: below → holds, above → does not hold",
-        why2))
+        "‖J_L(x_p)‖₂ vs 1 — a lower bound on Lip(L): above 1 refutes a contraction, below 1 "
+        "is only consistent with one, so the check supports and the inversion decides",
+        why2, "supporting"))
     # 3. inversion
     if ident:
         errs = {n: _err(b.get("reconstruction_error")) for n, b in ident.items()}
@@ -729,17 +733,17 @@ def judge_table_1(result: Mapping[str, Any]) -> list[Check]:
             raise fail(f"result['variants'][{v!r}]['blocks']", "blocks with a post-addition op",
                        sorted(var["blocks"]))
         m, se = _mean_se(fr)
-        side = band(m, se, 0.0, z=Z)
+        side = band(m, se, CLAMPED_MIN, z=Z)
         verdict: Verdict = ("holds" if side == "above" else
-                            "does not hold" if max(fr) == 0.0 else "indeterminate")
+                            "does not hold" if side == "below" else "indeterminate")
         checks.append(Check(
             f"{label}: ReLU after the addition makes the block non-invertible", verdict,
             {"clamped_fraction": {"mean": m, "se": se, "max": max(fr)},
              "train_accuracy": var.get("train_accuracy"),
              "test_accuracy": var.get("test_accuracy")},
             f"per probe image, fraction of block outputs clamped to 0 by the post-addition ReLU"
-            f" (mean over blocks): mean − {Z:g}·se > 0 → holds; no output clamped → does not "
-            "hold; else indeterminate",
+            f" (mean over blocks): mean ± {Z:g}·se above {CLAMPED_MIN:g} → holds, below → does "
+            "not hold, straddling → indeterminate",
             f"clamped fraction {m:.3f} ± {se:.3f} (max {max(fr):.3f})"))
     c, e = _variant(result, "relu_before_add"), _variant(result, "full_preact")
     stats: dict[str, Any] = {}

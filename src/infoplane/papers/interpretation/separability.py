@@ -325,7 +325,7 @@ def run(out: str | os.PathLike[str], *, quick: bool = True, seed: int = 0) -> di
     else:
         mn = mnist(mdir, kind="t10k")
         blocks.append(_dataset_block("mnist_t10k", mn.x, mn.y, (784, 256, 64, 10), 30, s, cv))
-        mnist_note = f"used: {mdir}"
+        mnist_note = f"used: $INFOPLANE_MNIST_DIR ({Path(mdir).name})"
     fig_path = out_dir / "separability.png"
     _plot(blocks, fig_path)
     result: dict[str, Any] = {"quick": bool(quick), "seed": s, "figure": fig_path.name,
