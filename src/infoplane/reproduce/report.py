@@ -302,7 +302,7 @@ def checks_summary(result: ClaimResult) -> str:
     parts = [f"{sum(c.verdict == 'holds' for c in decisive)}/{len(decisive)} decisive hold"]
     for v in ("does not hold", "indeterminate", "not testable here"):
         n = sum(c.verdict == v for c in decisive)
-        if n and v != "does not hold":
+        if n:
             parts.append(f"{n} {v}")
     others = [c for c in result.checks if c.role != "measurement"]
     refuted = sum(c.verdict == "refuted by counterexample" for c in others)
