@@ -53,7 +53,6 @@ import json
 import math
 import numbers
 import re
-import sys
 import threading
 import time
 import traceback
@@ -62,13 +61,15 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
+from infoplane import _progress
 from infoplane._executors import Backend, _why, check_execution, describe_lost, lock, stream
 from infoplane._io import atomic_write, jsonable, to_json, write_json
+from infoplane._progress import Progress
 from infoplane._validation import as_float, as_int, fail
 from infoplane.estimators.base import Estimator, standardised, warn
 from infoplane.samplers._base import Task, check_sample_size
@@ -98,7 +99,7 @@ _FORMAT = 1  # version of the per-estimate JSON files
 MAX_N = 100_000_000
 MAX_SEEDS = 10_000
 #: Seconds between the plain progress lines printed when stderr is not a terminal.
-PLAIN_INTERVAL = 10.0
+PLAIN_INTERVAL = _progress.PLAIN_INTERVAL
 
 # ----------------------------------------------------------------------------- data kinds
 _C, _D = "continuous", "discrete"
@@ -500,60 +501,6 @@ def _save(path: Path, unit: _Unit, outcome: _Outcome) -> None:
 
 
 # ------------------------------------------------------------------------------- progress
-def _clock(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-class _Progress:
-    """A tqdm bar on a terminal; otherwise a plain line on stderr every ``PLAIN_INTERVAL`` s."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done = total, 0
-        self.start = time.perf_counter()
-        self.stream: IO[str] = sys.stderr
-        self.bar: Any = None
-        self.stop = threading.Event()
-        self.thread: threading.Thread | None = None
-        if not enabled or total == 0:
-            return
-        if self.stream.isatty():
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc="benchmark", unit="estimate")
-        else:
-            self.thread = threading.Thread(target=self._loop, daemon=True)
-            self.thread.start()
-
-    def line(self) -> str:
-        elapsed = time.perf_counter() - self.start
-        eta = (_clock(elapsed / self.done * (self.total - self.done)) if self.done
-               else "?")
-        return (f"benchmark: {self.done}/{self.total} estimates, {_clock(elapsed)} elapsed, "
-                f"ETA {eta}")
-
-    def _loop(self) -> None:
-        while not self.stop.wait(PLAIN_INTERVAL):
-            print(self.line(), file=self.stream, flush=True)
-
-    def update(self, outcome: _Outcome) -> None:
-        self.done += 1
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"{outcome.ident[0]} on {outcome.ident[1]}: "
-                                     f"{outcome.status}", refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        if self.thread is not None:
-            self.stop.set()
-            self.thread.join()
-            elapsed = time.perf_counter() - self.start
-            print(f"benchmark: {self.done}/{self.total} estimates in {_clock(elapsed)}",
-                  file=self.stream, flush=True)
-
-
 # --------------------------------------------------------------------------------- result
 @dataclass(frozen=True)
 class BenchmarkResult:
@@ -842,7 +789,8 @@ def run(estimators: EstimatorsArg, tasks: TasksArg = "suite:bmi", *,
                     continue
             todo.append(unit)
         unit_of = {u.ident(): u for u in todo}
-        bar = _Progress(len(todo), bool(progress))
+        bar = Progress(len(todo), desc="benchmark", unit="estimates", enabled=bool(progress),
+                       interval=PLAIN_INTERVAL)
         try:
             for outcome in stream(_execute, todo, backend=backend, jobs=n_jobs,
                                   scheduler=scheduler, lost=_lost, noun="estimate",
@@ -851,7 +799,7 @@ def run(estimators: EstimatorsArg, tasks: TasksArg = "suite:bmi", *,
                     unit = unit_of[outcome.ident]
                     _save(_result_path(root, unit), unit, outcome)
                 outcomes[outcome.ident] = outcome
-                bar.update(outcome)
+                bar.update(f"{outcome.ident[0]} on {outcome.ident[1]}: {outcome.status}")
         finally:
             bar.close()
         result = BenchmarkResult(_rows(entries, task_list, sizes, seed_list, plans, truths,

@@ -813,7 +813,7 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     infoplane reproduce mmi-theorem1 mmi-discontinuity --out out/
     infoplane reproduce --full --jobs 2 --backend dask --out out-full/
     """
-    from infoplane.reproduce import run_claims
+    from infoplane.reproduce import ClaimResult, run_claims
     from infoplane.reproduce.report import write_report
 
     state: _State = ctx.find_root().obj
@@ -829,9 +829,16 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     from infoplane.reproduce.runner import DEFAULT_SEEDS, load_result, result_settings
 
     ids = list(claims) if claims else None
+    printed: set[str] = set()
+
+    def say(r: ClaimResult) -> None:  # each claim's verdict line as soon as it is done
+        click.echo(f"[{r.verdict}] {r.claim_id}: {r.key_number}")
+        sys.stdout.flush()
+        printed.add(r.claim_id)
+
     results = run_claims(ids, out=out_dir, quick=quick, seeds=seeds, seed=seed, jobs=jobs,
                          backend=backend, scheduler=scheduler,  # type: ignore[arg-type]
-                         progress=not state.quiet)
+                         progress=not state.quiet, on_result=say)
     n_seeds = DEFAULT_SEEDS[quick] if seeds is None else seeds
     # the report covers every claim saved in out_dir with these settings, not only this run's
     done = {r.claim_id: r for r in results}
@@ -846,8 +853,9 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
     counts: dict[str, int] = {}
     for r in everything:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    for r in results:
-        click.echo(f"[{r.verdict}] {r.claim_id}: {r.key_number}")
+    for r in results:  # the claims loaded from an earlier run
+        if r.claim_id not in printed:
+            click.echo(f"[{r.verdict}] {r.claim_id}: {r.key_number} (saved earlier)")
     click.echo(", ".join(f"{v}: {n}" for v, n in counts.items()))
     click.echo(f"report ({len(everything)} claims): "
                f"{paths.get('html', Path(out_dir) / 'index.html')}")

@@ -18,18 +18,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import sys
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from infoplane._executors import Backend, _why, check_execution, describe_lost, lock, stream
 from infoplane._io import atomic_write, write_json
+from infoplane._progress import Progress
 from infoplane._validation import as_int
 from infoplane.reproduce.registry import Claim, ClaimContext, ClaimResult, get
 
@@ -173,7 +171,8 @@ def _lock(root: Path) -> contextlib.AbstractContextManager[None]:
 def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str | Path,
                quick: bool = True, seeds: int | None = None, seed: int = 0, jobs: int = 1,
                backend: Backend = "loky", scheduler: str | None = None,
-               progress: bool = True) -> list[ClaimResult]:
+               progress: bool = True,
+               on_result: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
     """Test claims, each as an independent task, saving and resuming results.
 
     Parameters
@@ -201,7 +200,11 @@ def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str
         only with backend ``"dask"`` or ``"ray"``. None starts a local Dask cluster on
         127.0.0.1 / a local Ray instance.
     progress : bool
-        Show a tqdm bar over claims (only when stderr is a terminal).
+        Show progress on stderr: a tqdm bar on a terminal, otherwise a plain line (done/total,
+        elapsed, estimated remaining) every 10 s (:class:`infoplane._progress.Progress`).
+    on_result : callable or None
+        Called with each result as soon as it is saved (in completion order; loaded results
+        are not passed), e.g. to print its verdict line at once.
 
     Returns
     -------
@@ -266,14 +269,15 @@ def run_claims(claim_ids: Sequence[str | Claim] | str | None = None, *, out: str
                 todo.append(claim)
 
         if todo:
-            show = bool(progress) and sys.stderr.isatty()
             args = (str(root), quick, n_seeds, seed)
-            with tqdm(total=len(todo), desc="claims", unit="claim", disable=not show) as bar:
+            with Progress(len(todo), desc="reproduce", unit="claims",
+                          enabled=bool(progress)) as bar:
                 for result, tb in _stream(backend, todo, args, n_jobs, scheduler):
                     _save(root, result, tb, settings)
                     results[result.claim_id] = result
-                    bar.set_postfix_str(f"{result.claim_id}: {result.verdict}")
-                    bar.update(1)
+                    if on_result is not None:
+                        on_result(result)
+                    bar.update(f"{result.claim_id}: {result.verdict}")
     return [results[c.id] for c in claims]
 
 
