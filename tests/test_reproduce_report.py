@@ -241,3 +241,24 @@ def test_chromium_renders_every_registered_claim(tmp_path: Path) -> None:
         assert f'id="claim-{r.claim_id}"' in dom and f"why {r.claim_id}" in dom
         assert f'href="#claim-{r.claim_id}"' in dom  # summary-table link
     assert dom.count("data:image/png;base64") == len(results)
+
+
+def test_maths_details_and_relative_paths(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    c = Claim("m", "mmi", "Theorem 1", "MMI = ½ log|Σ_{x,Ñ}| + Tr(Σ_{x,Ñ}^{-1}) <i>", "ρ_Ñ",
+              "math:sqrt")
+    checks = (Check("a_t", "holds", {"where": str(out / "claims" / "m" / "f.png")}, "c", "w"),
+              Check("step", "holds", {}, "c", "w", "supporting"))
+    r = ClaimResult("m", "holds", "why", {"run": str(out / "runs" / "seed0"),
+                                          "elsewhere": "/home/someone/data/mnist"},
+                    "k", checks=checks)
+    paths = write_report([r], {"m": c}, out, settings={})
+    html = paths["html"].read_text()
+    assert "Σ<sub>x,Ñ</sub>" in html and "<sup>-1</sup>" in html and "_{" not in html
+    assert "&lt;i&gt;" in html  # escaped before the maths is typeset
+    assert "<details><summary>Supporting checks" in html  # decisive ones stay open
+    assert "<details><summary>All numbers" in html
+    data = json.loads(paths["json"].read_text())
+    assert str(tmp_path) not in paths["json"].read_text() and str(tmp_path) not in html
+    assert data["claims"][0]["numbers"] == {"run": "runs/seed0", "elsewhere": "…/mnist"}
+    assert data["claims"][0]["checks"][0]["numbers"]["where"] == "claims/m/f.png"

@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from infoplane._io import atomic_write, write_json
 from infoplane.reproduce.registry import VERDICTS, Claim, ClaimResult
 
-__all__ = ["EMBED_LIMIT", "checks_summary", "flatten_numbers", "format_number", "write_report"]
+__all__ = ["EMBED_LIMIT", "checks_summary", "flatten_numbers", "format_number",
+           "readable_math", "relative_paths", "write_report"]
 
 EMBED_LIMIT: int = 2 * 1024 * 1024
 """Figures smaller than this many bytes are embedded in ``index.html`` as data URIs."""
@@ -119,23 +122,27 @@ Verdicts:
 <h2>{{ item.id }}
 <span class="badge" style="background: {{ item.colour }}">{{ item.verdict }}</span></h2>
 <p class="muted">{{ item.paper }} paper, {{ item.section }}</p>
-<blockquote>{{ item.statement }}</blockquote>
-{% if item.measures %}<p><strong>What we measure:</strong> {{ item.measures }}</p>{% endif %}
+<blockquote>{{ item.statement | math }}</blockquote>
+{% if item.measures %}<p><strong>What we measure:</strong> {{ item.measures | math }}</p>
+{% endif %}
 {% if item.analytic %}<p><strong>Analytic:</strong> no forced-wrong input can change this
 verdict: {{ item.analytic }}</p>{% endif %}
 {% for group in item.check_groups %}
-<h3>{{ group.title }}</h3>
+{% if not group.decisive %}<details><summary>{{ group.title }} ({{ group.checks | length }})
+</summary>{% else %}<h3>{{ group.title }}</h3>{% endif %}
 <table class="checks">
 <thead><tr><th>Check</th><th>Verdict</th><th>Criterion</th><th>Measured</th></tr></thead>
 <tbody>
-{% for c in group.checks %}<tr><td>{{ c.name }}</td>
+{% for c in group.checks %}<tr><td>{{ c.name | math }}</td>
 <td><span class="badge" style="background: {{ c.colour }}">{{ c.verdict }}</span></td>
-<td>{{ c.criterion }}</td><td>{{ c.why }}</td></tr>
+<td>{{ c.criterion | math }}</td><td>{{ c.why | math }}</td></tr>
 {% endfor %}
 </tbody>
 </table>
+{% if not group.decisive %}</details>{% endif %}
 {% endfor %}
 {% if item.numbers %}
+<details><summary>All numbers ({{ item.numbers | length }})</summary>
 <table class="numbers">
 <thead><tr><th>Quantity</th><th>Value</th></tr></thead>
 <tbody>
@@ -143,6 +150,7 @@ verdict: {{ item.analytic }}</p>{% endif %}
 {% endfor %}
 </tbody>
 </table>
+</details>
 {% endif %}
 {% for fig in item.figures %}
 <figure>
@@ -153,7 +161,7 @@ verdict: {{ item.analytic }}</p>{% endif %}
 {% endfor %}
 <p><strong>Verdict:</strong>
 <span class="badge" style="background: {{ item.colour }}">{{ item.verdict }}</span>
-{{ item.why }}</p>
+{{ item.why | math }}</p>
 {% if item.log %}
 <p class="muted">Traceback:
 <a href="{{ item.log }}"><code>{{ item.log }}</code></a></p>
@@ -314,6 +322,29 @@ def checks_summary(result: ClaimResult) -> str:
     return ", ".join(parts)
 
 
+def relative_paths(obj: Any, root: Path) -> Any:
+    """`obj` with every absolute path string made relative to `root` (or shortened to
+    ``…/<name>`` when outside it), so a shared report shows no machine's directories.
+
+    Examples
+    --------
+    >>> relative_paths({"a": "/data/out/claims/x.png", "b": ["/home/me/mnist", 3]},
+    ...                Path("/data/out"))
+    {'a': 'claims/x.png', 'b': ['…/mnist', 3]}
+    """
+    if isinstance(obj, Mapping):
+        return {k: relative_paths(v, root) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [relative_paths(v, root) for v in obj]
+    if isinstance(obj, str) and obj.startswith("/") and "\n" not in obj and " " not in obj:
+        p = Path(obj)
+        try:
+            return str(p.relative_to(root))
+        except ValueError:
+            return f"…/{p.name}"
+    return obj
+
+
 def _check_groups(result: ClaimResult) -> list[dict[str, Any]]:
     groups = []
     for role, title in _ROLE_TITLES.items():
@@ -321,8 +352,35 @@ def _check_groups(result: ClaimResult) -> list[dict[str, Any]]:
                    "why": c.why, "colour": _COLOURS.get(c.verdict, "#6e7781")}
                   for c in result.checks if c.role == role]
         if chosen:
-            groups.append({"title": title, "checks": chosen})
+            groups.append({"title": title, "checks": chosen, "decisive": role == "measurement"})
     return groups
+
+
+#: A one-letter symbol (or a closing bracket) followed by ``_x`` / ``_{...}``: a subscript.
+#: Identifiers such as ``full_preact`` (more than one letter before ``_``) are left alone.
+_SUB = re.compile(r"(?:(?<![\w])([A-Za-zΣλρσΔθμ])|([)\]]))_(\{[^{}]*\}|[A-Za-z0-9ÑΔσλρθ]+)")
+_SUP = re.compile(r"\^(\{[^{}]*\}|-?[A-Za-z0-9]+)")
+
+
+def readable_math(text: str) -> markupsafe.Markup:
+    """HTML-escape `text`, then typeset ``x_{ab}``/``x_i`` and ``y^{-1}``/``y^2`` as sub/sup.
+
+    Examples
+    --------
+    >>> str(readable_math("Tr(Σ_{x,Ñ}^{-1}) <b>"))
+    'Tr(Σ<sub>x,Ñ</sub><sup>-1</sup>) &lt;b&gt;'
+    >>> str(readable_math("ρ_Ñ and a_t = 1/t, full_preact, p(y_i|x_i)"))
+    'ρ<sub>Ñ</sub> and a<sub>t</sub> = 1/t, full_preact, p(y<sub>i</sub>|x<sub>i</sub>)'
+    """
+    html = str(markupsafe.escape(str(text)))
+
+    def _body(body: str) -> str:
+        return body[1:-1] if body.startswith("{") else body
+
+    html = _SUB.sub(lambda m: f"{m.group(1) or m.group(2)}<sub>{_body(m.group(3))}</sub>",
+                    html)
+    html = _SUP.sub(lambda m: f"<sup>{_body(m.group(1))}</sup>", html)
+    return markupsafe.Markup(html)
 
 
 def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], out: str | Path,
@@ -382,6 +440,7 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
         raise TypeError(f"`settings` must be a dict, got {type(settings).__name__}.")
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
+    absroot = root.resolve()
 
     counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
     for r in results:
@@ -395,7 +454,7 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
         items.append({
             "id": r.claim_id, **fields, "verdict": r.verdict,
             "colour": _COLOURS.get(r.verdict, "#6e7781"), "key_number": r.key_number,
-            "why": r.why, "numbers": flatten_numbers(r.numbers),
+            "why": r.why, "numbers": flatten_numbers(relative_paths(r.numbers, absroot)),
             "checks_text": checks_summary(r), "check_groups": _check_groups(r),
             "analytic": claims[r.claim_id].analytic if r.claim_id in claims else "",
             "figures": [_figure(root, f, EMBED_LIMIT) for f in r.figures], "log": log,
@@ -405,14 +464,15 @@ def write_report(results: Sequence[ClaimResult], claims: Mapping[str, Claim], ou
             "id": r.claim_id, "paper": fields["paper"], "section": fields["section"],
             "statement": fields["statement"], "verdict": r.verdict,
             "measures": fields["measures"], "key_number": r.key_number, "why": r.why,
-            "numbers": dict(r.numbers), "seconds": r.seconds,
-            "checks": [c.to_dict() for c in r.checks],
+            "numbers": relative_paths(dict(r.numbers), absroot), "seconds": r.seconds,
+            "checks": [relative_paths(c.to_dict(), absroot) for c in r.checks],
             "analytic": claims[r.claim_id].analytic if r.claim_id in claims else "",
             "figures": list(r.figures), **({"log": log} if log else {}),
         })
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
+    env.filters["math"] = readable_math
     html = env.from_string(_TEMPLATE).render(
         title=title, settings_items=[(str(k), v) for k, v in settings.items()],
         counts=counts, items=items)
