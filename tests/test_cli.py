@@ -352,3 +352,22 @@ def test_reproduce_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     for bad in (afile, afile / "sub"):
         code, _, err = run(["reproduce", "mmi-lemma1", "--out", str(bad)], capsys)
         assert code == 2 and "afile" in err and "Traceback" not in err, err
+
+
+def test_every_option_has_help_text() -> None:
+    import click
+
+    from infoplane.cli import cli
+
+    missing = []
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+            return
+        missing.extend(f"{' '.join(path)} {p.opts[0]}" for p in cmd.params
+                       if isinstance(p, click.Option) and not p.help)
+
+    walk(cli, ["infoplane"])
+    assert missing == []
