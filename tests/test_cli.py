@@ -114,7 +114,7 @@ def test_demo_writes_figure_and_numbers(tmp_path: Path,
         (["capacity", "--data", "missing.npy", "--widths", "2", "--budget", "1"],
          "must be an existing file"),
         (["capacity", "--data", "{data}", "--widths", "2", "--budget", "-1"],
-         "`budget` must be >= 0"),
+         "`--budget` must be >= 0"),
         (["capacity", "--data", "{data}", "--widths", "a,b", "--budget", "1"],
          "`--widths` must be comma-separated integers"),
         (["capacity", "--data", "{data}", "--widths", "2"], "needs --data, --budget"),
@@ -143,7 +143,7 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
 
 
 def test_debug_shows_the_traceback(data_file: Path) -> None:
-    with pytest.raises(ValueError, match="`budget` must be >= 0"):
+    with pytest.raises(ValueError, match="`--budget` must be >= 0"):
         main(["--debug", "capacity", "--data", str(data_file), "--widths", "2",
               "--budget", "-1"])
 
@@ -184,7 +184,7 @@ def test_estimate_matches_the_library(npz_file: Path, capsys: pytest.CaptureFixt
         (["--x", "nope", "--y", "y"], "`--x` must name an array"),
         (["--x", "x", "--y", "y", "-O", "bins=3"], "does not apply to KSG"),
         (["--x", "x", "--y", "y", "-O", "k"], "NAME=VALUE"),
-        (["--x", "x", "--y", "y", "-O", "k=0"], "`k`"),
+        (["--x", "x", "--y", "y", "-O", "k=0"], "`-O k` must be an integer >= 1"),
     ],
 )
 def test_estimate_errors(npz_file: Path, extra: list[str], match: str,
@@ -371,3 +371,15 @@ def test_every_option_has_help_text() -> None:
 
     walk(cli, ["infoplane"])
     assert missing == []
+
+
+def test_estimator_warnings_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                         ) -> None:
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", x=rng.normal(size=(10, 1)), y=rng.normal(size=(10, 1)))
+    code, out, err = run(["estimate", str(tmp_path / "d.npz"), "--x", "x", "--y", "y",
+                          "--estimator", "ksg"], capsys)
+    assert code == 0 and "I(X;Y)" in out
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and all(line.startswith("warning: ") for line in lines)
+    assert "UserWarning" not in err and ".py:" not in err

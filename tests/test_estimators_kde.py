@@ -360,3 +360,17 @@ def test_doctests() -> None:
     result = doctest.testmod(kde_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_real_valued_labels_error_does_not_recommend_kde() -> None:
+    import re
+
+    import numpy as np
+    import pytest
+
+    from infoplane.estimators import KDE
+
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="`y` must be integer labels") as info:
+        KDE().estimate(rng.normal(size=(50, 2)), rng.normal(size=50))
+    assert not re.search(r"\bKDE\b", str(info.value)) and "KSG" in str(info.value)

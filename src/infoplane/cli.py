@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 from click.core import ParameterSource
 
 from infoplane import __version__
-from infoplane._io import load_array, to_json, write_json
+from infoplane._io import load_array, load_arrays, to_json, write_json
 
 USER_ERRORS = (ValueError, TypeError, OSError, ImportError, FloatingPointError)
 
@@ -61,9 +62,25 @@ def _parse_floats(name: str, text: str) -> np.ndarray:
 
 def _parse_widths(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(t) for t in text.split(",") if t.strip())
+        ws = tuple(int(t) for t in text.split(",") if t.strip())
     except ValueError as exc:
         raise ValueError(f"`--widths` must be comma-separated integers, got {text!r}.") from exc
+    if any(w < 1 for w in ws):
+        raise ValueError(f"`--widths` must be layer widths >= 1, got {text!r}.")
+    return ws
+
+
+def _capacity_flags(flags: dict[str, str]) -> Any:
+    """Decorator: library errors of a capacity command name the option the user typed."""
+    def wrap(fn: Any) -> Any:
+        import functools
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with _option_names(flags):
+                return fn(*args, **kwargs)
+        return run
+    return wrap
 
 
 def _load_model(spec: str) -> Any:
@@ -73,11 +90,19 @@ def _load_model(spec: str) -> Any:
     mod_name, attr = spec.split(":", 1)
     sys.path.insert(0, str(Path.cwd()))
     try:
-        obj = getattr(importlib.import_module(mod_name), attr)
-    except AttributeError as exc:
-        raise ValueError(f"`--model` names {attr!r}, which {mod_name!r} does not define.") from exc
+        module = importlib.import_module(mod_name)
+    except ModuleNotFoundError as exc:
+        raise ImportError(f"`--model` must name an importable module, got {spec!r} ({exc}; "
+                          "the current directory is searched too).") from exc
+    except Exception as exc:  # the user's module failed while importing
+        raise ValueError(f"`--model` must name a module that imports cleanly, got {spec!r} "
+                         f"(importing {mod_name!r} raised {type(exc).__name__}: {exc}).") from exc
     finally:
         sys.path.pop(0)
+    try:
+        obj = getattr(module, attr)
+    except AttributeError as exc:
+        raise ValueError(f"`--model` names {attr!r}, which {mod_name!r} does not define.") from exc
     import torch
 
     if not isinstance(obj, torch.nn.Module) and callable(obj):
@@ -91,7 +116,7 @@ def _spectrum_from_options(data: str, key: str | None, kind: str, shrinkage: str
                            top: int | None) -> np.ndarray:
     from infoplane.spectrum import spectrum
 
-    arr = load_array(data, key)
+    arr = load_array(data, key, option="--data", key_option="--key")
     shrink: Any = shrinkage
     with contextlib.suppress(ValueError):
         shrink = float(shrinkage)
@@ -117,7 +142,8 @@ def _data_options(fn: Any) -> Any:
         click.option("--noise-var", type=float, default=1.0, show_default=True,
                      help="Noise variance σ² on the representation."),
         click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats",
-                     show_default=True),
+                     show_default=True,
+                     help="Unit of the printed information: nats (natural log) or bits (log2)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -138,9 +164,12 @@ def _data_options(fn: Any) -> Any:
 @click.option("--budget", default=None, help="Budget F (Tr(WᵀW) <= F); comma-separated for "
               "several.")
 @click.option("--noise-var", type=float, default=1.0, show_default=True)
-@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True)
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True,
+              help="Unit of the printed information: nats (natural log) or bits (log2).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
+@_capacity_flags({"budget": "--budget", "noise_var": "--noise-var", "eigenvalues": "--data",
+                  "widths": "--widths"})
 def capacity_cmd(ctx: click.Context, data: str | None, key: str | None, kind: str,
                  shrinkage: str, top: int | None, model: str | None, widths: str | None,
                  budget: str | None, noise_var: float, unit: str, as_json: bool) -> None:
@@ -198,6 +227,8 @@ def capacity_cmd(ctx: click.Context, data: str | None, key: str | None, kind: st
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Figure file (.png, .pdf, .svg).")
 @click.pass_context
+@_capacity_flags({"budget": "--budgets", "budgets": "--budgets", "noise_var": "--noise-var",
+                  "eigenvalues": "--data", "widths": "--widths"})
 def capacity_curve(ctx: click.Context, data: str, key: str | None, kind: str, shrinkage: str,
                    top: int | None, noise_var: float, unit: str, widths: str,
                    budgets: str | None, output: str) -> None:
@@ -228,8 +259,10 @@ def capacity_curve(ctx: click.Context, data: str, key: str | None, kind: str, sh
 @click.option("--widths", default=None, help="Widths: find the smallest budget reaching target.")
 @click.option("--budget", type=float, default=None,
               help="Budget: find the smallest width reaching target.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
+@_capacity_flags({"budget": "--budget", "target": "--target", "noise_var": "--noise-var",
+                  "eigenvalues": "--data", "widths": "--widths"})
 def capacity_plan(ctx: click.Context, data: str, key: str | None, kind: str, shrinkage: str,
                   top: int | None, noise_var: float, unit: str, target: float,
                   widths: str | None, budget: float | None, as_json: bool) -> None:
@@ -257,8 +290,10 @@ def capacity_plan(ctx: click.Context, data: str, key: str | None, kind: str, shr
 
 
 @capacity_cmd.command("figure1")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The figure file to write (.png, .pdf or .svg).")
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="nats", show_default=True,
+              help="Unit of the printed information: nats (natural log) or bits (log2).")
 @click.pass_context
 def capacity_figure1(ctx: click.Context, output: str, unit: str) -> None:
     """Reproduce Figure 1 of the MMI paper (N0 = 100, N1 = 50, σ² = 1)."""
@@ -278,7 +313,8 @@ def capacity_figure1(ctx: click.Context, output: str, unit: str) -> None:
 
 @capacity_cmd.command("demo")
 @click.option("--out", "out_dir", default="out/capacity", show_default=True,
-              type=click.Path(file_okay=False))
+              type=click.Path(file_okay=False),
+              help="Directory for figure1.png and figure1.json (created).")
 @click.pass_context
 def capacity_demo(ctx: click.Context, out_dir: str) -> None:
     """Figure 1 (PNG), its numbers (JSON) and a short table on stdout."""
@@ -353,7 +389,13 @@ def _make_estimator(name: str, options: tuple[str, ...], unit: str, seed: int) -
             raise ValueError(f"`--option {key}` does not apply to {cls.__name__}; its options "
                              f"are {', '.join(sorted(fields))}.")
         kwargs[key] = _option_value(value)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as exc:  # name the -O option the user typed
+        m = re.match(r"`(\w+)`", str(exc))
+        if m and m.group(1) in kwargs and m.group(1) not in ("unit", "seed"):
+            raise type(exc)(f"`-O {m.group(1)}`" + str(exc)[m.end():]) from exc
+        raise
 
 
 @cli.command("estimate")
@@ -395,9 +437,6 @@ def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, z_key: s
     infoplane estimate data.npz --x x --y y --z z --estimator ksg -O k=5 --json
     infoplane estimate data.npz --x t --y labels --estimator binning --plane --unit bits
     """
-    path = Path(file)
-    if not path.is_file():
-        raise FileNotFoundError(f"`FILE` must be an existing .npz file, got {file!r}.")
     for flag, param, needs, given in (("--n-resamples", "n_resamples", "--ci", ci_level),
                                       ("--n-permutations", "n_permutations", "--test",
                                        run_test or None)):
@@ -410,18 +449,13 @@ def estimate_cmd(ctx: click.Context, file: str, x_key: str, y_key: str, z_key: s
                          "are for I(X;Y)).")
     if ci_level is not None and not 0.0 < ci_level < 1.0:
         raise ValueError(f"`--ci` must be a level in (0, 1), e.g. 0.95, got {ci_level!r}.")
-    with np.load(path, allow_pickle=False) as npz:
-        keys = list(npz.keys())
-        wanted = [("--x", x_key), ("--y", y_key)] + ([("--z", z_key)] if z_key else [])
-        for flag, key in wanted:
-            if key not in keys:
-                raise ValueError(f"`{flag}` must name an array in {file}: one of {keys}, "
-                                 f"got {key!r}.")
-        x, y = npz[x_key], npz[y_key]
-        z = npz[z_key] if z_key else None
+    wanted = {"--x": x_key, "--y": y_key, **({"--z": z_key} if z_key else {})}
+    loaded = load_arrays(file, wanted, option="FILE")  # checks every header before reading
+    x, y, z = loaded["--x"], loaded["--y"], loaded.get("--z")
     arrays = {"x": f"--x {x_key}", "t": f"--x {x_key}", "y": f"--y {y_key}",
               "labels": f"--y {y_key}", "z": f"--z {z_key}"}
-    with _option_names({**_ESTIMATE_FLAGS, **arrays}):
+    typed = {k.split("=", 1)[0].strip().replace("-", "_") for k in options if "=" in k}
+    with _option_names({**_ESTIMATE_FLAGS, **arrays, **{k: f"-O {k}" for k in typed}}):
         _estimate_and_print(name, options, unit, seed, x, y, z, plane, ci_level, n_resamples,
                             run_test, n_permutations, as_json)
 
@@ -646,12 +680,13 @@ def benchmark_cmd(ctx: click.Context, names: tuple[str, ...], options: tuple[str
 @cli.command("plane")
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.option("--estimator", "name", type=click.Choice(sorted(set(_ESTIMATORS) - {"auto"})),
-              default="binning",
-              show_default=True)
+              default="binning", show_default=True,
+              help="The estimator of I(X;T) and I(T;Y) at every recorded step.")
 @click.option("--option", "-O", "options", multiple=True, metavar="NAME=VALUE",
               help="An estimator option, e.g. -O n_bins=30 -O mode=adaptive (repeatable).")
 @click.option("--layers", default=None, help="Comma-separated layer names (default: all).")
-@click.option("--unit", type=click.Choice(["nats", "bits"]), default="bits", show_default=True)
+@click.option("--unit", type=click.Choice(["nats", "bits"]), default="bits", show_default=True,
+              help="Unit of the printed information: nats (natural log) or bits (log2).")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Figure of the plane (.png/.pdf/.svg).")
 @click.option("--animate", default=None, type=click.Path(dir_okay=False),
@@ -674,7 +709,8 @@ def plane_cmd(ctx: click.Context, run_dir: str, name: str, options: tuple[str, .
     state: _State = ctx.find_root().obj
     est = _make_estimator(name, options, unit, 0)
     names = None if layers is None else [t.strip() for t in layers.split(",") if t.strip()]
-    plane = InfoPlane.compute(run_dir, est, layers=names, progress=not state.quiet)
+    with _option_names({"path": "RUN_DIR", "run": "RUN_DIR", "layers": "--layers"}):
+        plane = InfoPlane.compute(run_dir, est, layers=names, progress=not state.quiet)
     if save is not None:
         _echo(ctx, f"wrote {plane.save(save)}")
     if output is not None or animate is not None:
@@ -714,7 +750,8 @@ def plane_cmd(ctx: click.Context, run_dir: str, name: str, options: tuple[str, .
 @click.option("--epochs", type=int, default=None,
               help="Training epochs (default: 8000, or 1000 with --quick).")
 @click.option("--quick", is_flag=True, help="A small, fast version of the experiment.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of network 0 (network k uses seed + k), the split and the data.")
 @click.pass_context
 def experiment_cmd(ctx: click.Context, name: str, out_dir: str, seeds: int,
                    epochs: int | None, quick: bool, seed: int) -> None:
@@ -728,8 +765,10 @@ def experiment_cmd(ctx: click.Context, name: str, out_dir: str, seeds: int,
     from infoplane.papers.interpretation.experiments import run_experiment
 
     state: _State = ctx.find_root().obj
-    res = run_experiment(name, out=out_dir, seeds=seeds, epochs=epochs,  # type: ignore[arg-type]
-                         quick=quick, seed=seed, progress=not state.quiet)
+    flags = {"out": "--out", "seeds": "--seeds", "epochs": "--epochs", "seed": "--seed"}
+    with _option_names(flags):  # e.g. a locked --out
+        res = run_experiment(name, out=out_dir, seeds=seeds,  # type: ignore[arg-type]
+                             epochs=epochs, quick=quick, seed=seed, progress=not state.quiet)
     click.echo(f"{name}: trained {len(res.trained_seeds)} seed(s), resumed "
                f"{len(res.resumed_seeds)}; training {res.training_seconds:.1f} s, "
                f"MI {sum(res.mi_seconds.values()):.1f} s")
@@ -793,13 +832,16 @@ def analyze_cmd(name: str, out_dir: str, quick: bool, seed: int, as_json: bool) 
               help="Small sizes (minutes) or the papers' sizes.")
 @click.option("--seeds", type=int, default=None, help="Seeds per claim (default: 3 quick, "
               "20 full).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="The first seed; claims use seed, seed+1, ... (--seeds of them).")
 @click.option("--out", "out_dir", default="out", show_default=True,
-              type=click.Path(file_okay=False))
+              type=click.Path(file_okay=False),
+              help="Report directory: index.html, summary.json/md, claims/ (resumed if present).")
 @click.option("--jobs", type=int, default=-1, show_default=True,
               help="Claims run at the same time; -1 = one per CPU core.")
 @click.option("--backend", type=click.Choice(["loky", "dask", "ray"]), default="loky",
-              show_default=True)
+              show_default=True, help="Where claims run: local worker processes (loky), a "
+              "Dask cluster or a Ray cluster.")
 @click.option("--scheduler", default=None, help="Dask scheduler or Ray cluster address.")
 @click.option("--list", "list_only", is_flag=True, help="List the claims and exit.")
 @click.pass_context
@@ -861,9 +903,26 @@ def reproduce_cmd(ctx: click.Context, claims: tuple[str, ...], quick: bool, seed
                f"{paths.get('html', Path(out_dir) / 'index.html')}")
 
 
+def _warning_line(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Show a warning as one ``warning: ...`` line (no file, line or category)."""
+    click.echo(f"warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turning user errors into one-line messages (exit code 2)."""
+    """Entry point: run the CLI, turning user errors into one-line messages (exit code 2).
+
+    Warnings (e.g. an estimator's "few samples for k-NN") print as one ``warning: ...`` line
+    each; ``--debug`` keeps Python's usual format and full tracebacks.
+    """
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.showwarning = _warning_line
+        return _main(argv, debug)
+
+
+def _main(argv: list[str] | None, debug: bool) -> int:
     try:
         cli.main(args=argv, prog_name="infoplane", standalone_mode=False)
     except click.exceptions.Exit as exc:

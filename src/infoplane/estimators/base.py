@@ -94,7 +94,8 @@ def as_labels(name: str, value: Any, *, n: int | None = None) -> IntArray:
             raise fail(name, "finite labels (no NaN or inf)", arr)
         if not np.all(arr == np.round(arr)):
             raise fail(name, "integer labels (discrete classes)", arr,
-                       "Use a continuous estimator (KSG, KDE, Gaussian) for real-valued y.")
+                       "This estimator needs class labels here; for real-valued y use one "
+                       "that accepts continuous y: KSG, Gaussian or auto().")
     elif arr.dtype.kind not in "biuUS":
         raise TypeError(f"`{name}` must hold integer, boolean or string labels, "
                         f"got dtype {arr.dtype}.")
