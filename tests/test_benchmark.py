@@ -519,7 +519,7 @@ def test_cli_writes_files_and_groups_options(tmp_path: Path,
 @pytest.mark.parametrize(("args", "message"), [
     (["-O", "k=5", "--estimator", "ksg"], "`-O k=5` must follow the `--estimator NAME`"),
     (["--estimator", "ksg", "-O", "kk=5"], "`--option kk` does not apply to KSG"),
-    (["--estimator", "ksg", "-O", "k=0"], r"`k` must be .* \(in --estimator ksg\(k=0\)\)"),
+    (["--estimator", "ksg", "-O", "k=0"], r"`-O k` must be .* \(in --estimator ksg\(k=0\)\)"),
     (["--estimator", "ksg", "--estimator", "ksg"], "`--estimator` must not repeat"),
     (["--tasks", "nope"], "`--tasks` must be a task name"),
     (["--n", "abc"], "`--n` must be comma-separated integers"),

@@ -307,7 +307,7 @@ def test_experiment_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                          "--seeds", "2", "--out", str(out)], capsys)
     assert code == 0 and "resumed 2" in text  # the second run resumes both seeds
     code, _, err = run(["experiment", "tishby", "--seeds", "0", "--out", str(out)], capsys)
-    assert code == 2 and "`seeds`" in err
+    assert code == 2 and "`--seeds`" in err
 
 
 @pytest.mark.e2e

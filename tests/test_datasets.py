@@ -267,7 +267,7 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="`y` must be non-negative integer labels"):
         D.load(tmp_path / "neg.csv")
     np.savez(tmp_path / "d.npz", x=np.zeros((2, 2)), y=np.zeros(2))
-    with pytest.raises(ValueError, match="`key` must be one of"):
+    with pytest.raises(ValueError, match="`y_key` must be one of"):
         D.load(tmp_path / "d.npz", y_key="labels")
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object))
     with pytest.raises(ValueError, match="pickle"):

@@ -14,7 +14,10 @@ Backends
     code, :func:`os._exit`) loky fails every unfinished future without saying which unit was
     guilty; those units are re-run one at a time in fresh single-worker executors, so only the
     guilty one is reported lost. ``in_process=True`` runs the units in the calling process
-    instead, one after the other (no pickling; a crash is then the caller's crash).
+    instead, one after the other (no pickling; a crash is then the caller's crash). Each worker
+    runs a watchdog thread (:func:`_orphan_watchdog`) that ends it within a fraction of a
+    second once the process that started it is gone, however that process ended (``kill -9``
+    included), so no worker, and then no loky resource tracker, outlives the run.
 ``"dask"``
     ``joblib.Parallel(return_as="generator_unordered")`` on a Dask ``LocalCluster`` (or the
     cluster at ``scheduler``).
@@ -29,6 +32,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
@@ -130,6 +134,46 @@ def _dask(jobs: int, scheduler: str | None) -> Iterator[None]:
             yield
 
 
+#: Seconds between two looks of a worker's watchdog at its parent process.
+WATCHDOG_PERIOD = 0.2
+
+
+def _orphan_watchdog(parent: int, period: float = WATCHDOG_PERIOD) -> None:
+    """Start a daemon thread that ends this worker process once ``parent`` is gone.
+
+    The loky worker initializer. A worker whose parent is killed (``SIGKILL``, ``SIGTERM``,
+    an out-of-memory kill) is re-parented, so :func:`os.getppid` stops being ``parent``; the
+    thread then ends the worker at once with :func:`os._exit` (no cleanup can hang). Polling
+    rather than Linux's ``PR_SET_PDEATHSIG``: that signal fires when the *thread* that forked
+    the worker ends, and loky forks from whichever thread submits (or from its manager thread),
+    so a reused executor could lose healthy workers; polling is also portable.
+
+    Parameters
+    ----------
+    parent : int
+        The pid of the process that created the executor.
+    period : float
+        Seconds between two looks.
+    """
+    if os.getppid() != parent:  # the parent died before the worker got here
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(period)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="infoplane-orphan-watchdog", daemon=True).start()
+
+
+def _executor(workers: int, *, reuse: bool | str = "auto") -> Any:
+    """loky's reusable executor with ``workers`` workers, each watching its parent."""
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=workers, reuse=reuse, env=thread_env(workers),
+                                 initializer=_orphan_watchdog, initargs=(os.getpid(),))
+
+
 def _call(func: Callable[[T], R], item: T) -> R:
     """``func(item)``: the one function Ray needs to wrap (it refuses ``functools.partial``)."""
     return func(item)
@@ -181,13 +225,12 @@ def _loky_stream(func: Callable[[T], R], items: Sequence[T], jobs: int, lost: Lo
     re-run one at a time, each in a fresh single-worker executor: the guilty unit dies again
     and gets its ``lost`` result, the innocent ones complete.
     """
-    from joblib.externals.loky import get_reusable_executor
     from joblib.externals.loky.process_executor import ShutdownExecutorError
 
     broken = (BrokenProcessPool, ShutdownExecutorError)
     what = f"the {noun} could not be run in a worker process"
     workers = max(1, min(len(items), (os.cpu_count() or 1) if jobs <= 0 else jobs))
-    executor = current = get_reusable_executor(max_workers=workers, env=thread_env(workers))
+    executor = current = _executor(workers)
     futures: dict[Future[R], int] = {}
     suspects: list[int] = []
     finished = False
@@ -206,8 +249,7 @@ def _loky_stream(func: Callable[[T], R], items: Sequence[T], jobs: int, lost: Lo
             except Exception as exc:  # e.g. the unit or its result cannot be pickled
                 yield lost(items[i], exc, what, 0.0)
         for i in sorted(suspects):
-            single = current = get_reusable_executor(max_workers=1, reuse=False,
-                                                     env=thread_env(1))
+            single = current = _executor(1, reuse=False)
             start = time.perf_counter()
             try:
                 yield single.submit(func, items[i]).result()
@@ -292,7 +334,7 @@ def lock(root: Path, name: str, command: str) -> Iterator[None]:
         except BlockingIOError:
             raise ValueError(f"`out` {str(root)!r} is locked ({path}): another "
                              f"`{command}` run is using it; wait for it to finish "
-                             "or choose another `out`.") from None
+                             "or choose another output directory.") from None
         try:
             yield
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -84,10 +85,23 @@ def as_widths(name: str, value: Any) -> tuple[int, ...]:
 
 
 def finite_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None,
-                 allow_empty: bool = False) -> FloatArray:
-    """A float64 array with no NaN/inf, optionally of a given number of dimensions."""
+                 allow_empty: bool = False, allow_bool: bool = True) -> FloatArray:
+    """A float64 array with no NaN/inf, optionally of a given number of dimensions.
+
+    Complex input is a TypeError (never silently reduced to its real part), and so is a
+    boolean array when ``allow_bool`` is False (where numbers are expected).
+    """
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`{name}` must be a real array, got {_short(value)}.") from exc
+    if raw.dtype.kind == "c":
+        raise TypeError(f"`{name}` must be a real array, got a complex array (dtype "
+                        f"{raw.dtype}); pass its real part or its modulus explicitly.")
+    if raw.dtype.kind == "b" and not allow_bool:
+        raise TypeError(f"`{name}` must be real numbers, got booleans {_short(value)}.")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`{name}` must be a real array, got {_short(value)}.") from exc
     if ndim is not None:
@@ -104,11 +118,52 @@ def finite_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = 
 
 def budget_array(name: str, value: Any) -> tuple[FloatArray, bool]:
     """Budgets F >= 0 as a float array, and whether the input was a scalar."""
-    arr = finite_array(name, value, allow_empty=False)
+    arr = finite_array(name, value, allow_empty=False, allow_bool=False)
     if np.any(arr < 0):
         bad = float(arr[arr < 0].ravel()[0])
         raise fail(name, ">= 0 (it is F in Tr(WᵀW) <= F)", bad)
     return arr, arr.ndim == 0
+
+
+#: Largest allocation a size option may plan (8 GiB, or less if less memory is available).
+MEMORY_LIMIT = 8 * 1024**3
+
+
+def available_bytes() -> int | None:
+    """Memory available for new allocations, or None where it cannot be told.
+
+    Linux ``MemAvailable`` (``/proc/meminfo``), else ``sysconf`` free physical pages. The one
+    reading of free memory: size checks of options, samplers and user files all use it.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_limit() -> int:
+    """:data:`MEMORY_LIMIT`, lowered to the memory available where that is known."""
+    avail = available_bytes()
+    return MEMORY_LIMIT if avail is None else min(MEMORY_LIMIT, avail)
+
+
+def check_memory(name: str, value: Any, need_bytes: float, what: str, hint: str = "") -> None:
+    """Refuse a size whose planned allocation exceeds :func:`memory_limit`, naming `name`.
+
+    Called before anything is allocated; ``what`` says what the bytes are for.
+    """
+    limit = memory_limit()
+    if need_bytes > limit:
+        raise fail(name, f"small enough to fit in memory ({what} needs about "
+                   f"{need_bytes / 1024**3:.3g} GiB, limit {limit / 1024**3:.3g} GiB)", value,
+                   hint)
 
 
 def unit_factor(unit: Any) -> float:

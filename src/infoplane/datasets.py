@@ -577,8 +577,13 @@ def load(path: str | os.PathLike[str], *, x_key: str = "x", y_key: str = "y") ->
     Raises
     ------
     ValueError
-        Labels that are not non-negative integers, NaN/inf inputs, mismatched lengths, or a
-        missing key.
+        Labels that are not non-negative integers, NaN/inf inputs, mismatched lengths, a
+        missing key; an empty, truncated or corrupt file, or one whose arrays (by their
+        headers, checked before reading) need more than the available memory.
+    TypeError
+        Complex, string or structured arrays.
+    OSError
+        A missing, unreadable file or a directory.
 
     Examples
     --------
@@ -592,8 +597,8 @@ def load(path: str | os.PathLike[str], *, x_key: str = "x", y_key: str = "y") ->
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".npz":
-        x = load_array(p, key=x_key)
-        y_raw = load_array(p, key=y_key)
+        x = load_array(p, key=x_key, option="path", key_option="x_key")
+        y_raw = load_array(p, key=y_key, option="path", key_option="y_key")
         if x.ndim == 1:
             x = x[:, None]
         y_raw = y_raw.ravel() if y_raw.ndim == 2 and 1 in y_raw.shape else y_raw

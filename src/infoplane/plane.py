@@ -86,6 +86,13 @@ class InfoPlane:
         steps : array of int, optional
             Evaluate only these completed steps (in the given order). Default: every
             completed step.
+
+        Warns
+        -----
+        UserWarning
+            Once, naming them, when the run has damaged steps (:attr:`RunStore.damaged`):
+            they are skipped like uncommitted steps. Asking for one in ``steps`` is a
+            ``ValueError`` naming the step and the file.
         """
         from infoplane.store import RunStore
 
@@ -99,10 +106,24 @@ class InfoPlane:
         if labels is None:
             raise ValueError(f"`run` must have been recorded with labels, got none in "
                              f"{store.path}.")
-        steps = np.asarray(store.completed_steps() if steps is None else steps, dtype=np.int64)
+        damaged = store.damaged
+        if steps is None:
+            steps = store.completed_steps()
+            if damaged and steps.size:  # skipped like an uncommitted step, said once
+                warnings.warn(f"skipping {store.describe_damaged()}; they are not counted as "
+                              "recorded (record them again to include them)", UserWarning,
+                              stacklevel=2)
+        else:
+            steps = np.asarray(steps, dtype=np.int64)
+            bad = [int(s) for s in steps.ravel() if int(s) in damaged]
+            if bad:
+                raise fail("steps", "completed, intact steps of the run", bad,
+                           f"(step {bad[0]} is damaged: {damaged[bad[0]]})")
+        steps = np.asarray(steps, dtype=np.int64)
         if steps.size == 0:
+            extra = f" ({store.describe_damaged()})" if damaged else ""
             raise ValueError(f"`run` must hold at least one recorded step, got none in "
-                             f"{store.path}.")
+                             f"{store.path}{extra}.")
         ixt = np.empty((steps.size, len(names)))
         ity = np.empty((steps.size, len(names)))
         from tqdm.auto import tqdm

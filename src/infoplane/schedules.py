@@ -23,19 +23,29 @@ Saxe, A. M. et al. (2018). On the information bottleneck theory of deep learning
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from infoplane._typing import IntArray
-from infoplane._validation import as_int, fail
+from infoplane._validation import as_int, check_memory, fail
 
 ScheduleKind = Literal["log2", "piecewise", "every", "explicit"]
 _KINDS: tuple[str, ...] = ("log2", "piecewise", "every", "explicit")
 
 __all__ = ["Schedule", "every", "explicit", "log2", "piecewise"]
+
+#: Bytes one listed step costs (a Python int in the tuple and in the lookup set, its int64
+#: copy): the size a schedule's length is checked against before its steps are built.
+_BYTES_PER_STEP = 128
+
+
+def _check_length(name: str, value: int, n_steps: int) -> None:
+    """Refuse a schedule of `n_steps` listed steps too long for memory, naming `name`."""
+    check_memory(name, value, float(n_steps) * _BYTES_PER_STEP, f"a schedule of {n_steps} steps",
+                 "Record fewer steps (a coarser schedule, or every(k) without n_epochs).")
 
 
 @dataclass(frozen=True)
@@ -171,6 +181,8 @@ def log2(n_epochs: int, n: int) -> Schedule:
     """
     n_epochs = as_int("n_epochs", n_epochs)
     n = as_int("n", n)
+    check_memory("n", n, 24.0 * n, f"{n} log-spaced points (float64 and int temporaries)")
+    _check_length("n", n, min(n, n_epochs))
     pts = np.logspace(np.log2(1), np.log2(n_epochs), n, dtype=int, base=2)
     steps = np.unique(pts) - 1
     return Schedule("log2", tuple(int(s) for s in steps), n_epochs=n_epochs, n=n)
@@ -209,7 +221,10 @@ def piecewise(n_epochs: int = 10000) -> Schedule:
     (211, [18, 19, 20, 25, 30, 35])
     """
     n_epochs = as_int("n_epochs", n_epochs)
-    steps = tuple(e for e in range(n_epochs) if _saxe_rule(e))
+    rules = ((0, 20, 1), (20, 100, 5), (100, 2000, 20), (2000, n_epochs, 100))
+    clipped = [range(a, min(b, n_epochs), k) for a, b, k in rules]
+    _check_length("n_epochs", n_epochs, sum(len(r) for r in clipped))
+    steps = tuple(e for r in clipped for e in r)  # the rule _saxe_rule, range by range
     return Schedule("piecewise", steps, n_epochs=n_epochs)
 
 
@@ -239,6 +254,7 @@ def every(k: int, n_epochs: int | None = None) -> Schedule:
     if n_epochs is None:
         return Schedule("every", (), n_epochs=None, period=k)
     n_epochs = as_int("n_epochs", n_epochs)
+    _check_length("n_epochs", n_epochs, len(range(0, n_epochs, k)))
     return Schedule("every", tuple(range(0, n_epochs, k)), n_epochs=n_epochs, period=k)
 
 
@@ -259,6 +275,8 @@ def explicit(steps: Iterable[int]) -> Schedule:
     >>> explicit([5, 1, 5]).steps.tolist()
     [1, 5]
     """
+    if isinstance(steps, Sized):
+        _check_length("steps", len(steps), len(steps))
     items = sorted({as_int(f"steps[{i}]", s, min_value=0) for i, s in enumerate(steps)})
     if not items:
         raise fail("steps", "a non-empty collection of steps", list(items))

@@ -34,6 +34,18 @@ chosen because it can never be torn: a JSONL line can be half-written by a kill 
 repair logic, whereas ``os.replace`` of a whole small file is atomic on POSIX and Windows.
 :meth:`RunStore.open` deletes step directories without a commit record and stray temporary
 files, so a crashed run resumes cleanly. One writer per run directory is assumed.
+
+Validation on open
+------------------
+Opening a run checks ``meta.json`` (valid JSON of the format above; otherwise a one-line
+``ValueError`` naming the file) and every committed step: its ``COMPLETE.json`` must parse, name
+the step of its directory and exactly the run's layers with their shapes, and each layer file
+must be a ``.npy`` of that shape and the run's dtype whose size is its header plus the data.
+A step that fails (damaged after it was written: a truncated copy, a disk error, an edit) is
+*damaged*: it is left on disk untouched, is not counted as complete
+(:meth:`RunStore.completed_steps`, ``step in store``), :attr:`RunStore.damaged` says which file
+is wrong and how, and :meth:`RunStore.append` records it again (a resumed
+:class:`infoplane.Recorder` does so by itself).
 """
 
 from __future__ import annotations
@@ -63,6 +75,7 @@ _COMMIT = "COMPLETE.json"
 _STEP_RE = re.compile(r"^\d{8}$")
 _LAYER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _RESERVED = frozenset({"format", "format_version", "layers", "dtype", "schedule", "versions"})
+_DTYPES = ("float32", "float16")
 
 __all__ = ["FORMAT", "RunStore", "package_versions"]
 
@@ -129,6 +142,97 @@ def _writable_dir(path: Path) -> None:
         ) from exc
 
 
+def _meta_error(p: Path, what: str) -> ValueError:
+    """The one-line error for an unreadable ``meta.json`` of the run at ``p``."""
+    return ValueError(f"`path` must be an infoplane run directory with a valid meta.json, "
+                      f"got {str(p)!r} ({p / 'meta.json'}: {what}).")
+
+
+def _read_meta(p: Path) -> dict[str, Any]:
+    """Parse and check ``p/meta.json``; one-line ``ValueError`` naming the file otherwise."""
+    meta_path = p / "meta.json"
+    try:
+        text = meta_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise _meta_error(p, "not UTF-8 text (JSON expected)") from None
+    except OSError as exc:
+        raise _meta_error(p, f"unreadable: {exc.strerror or exc}") from None
+    if not text.strip():
+        raise _meta_error(p, "empty (JSON expected)")
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _meta_error(p, f"not valid JSON: {exc}") from None
+    if not isinstance(meta, dict):
+        raise _meta_error(p, f"a JSON object expected, got a {type(meta).__name__}")
+    if meta.get("format") != FORMAT:
+        raise fail("path", f"a run directory of format {FORMAT!r}", str(p),
+                   f"({meta_path} has format {meta.get('format')!r})")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _meta_error(p, f"'format_version' must be an integer >= 1, got {version!r}")
+    if version > FORMAT_VERSION:
+        raise _meta_error(p, f"format version {version} is newer than this infoplane reads "
+                             f"({FORMAT_VERSION}): upgrade infoplane")
+    layers = meta.get("layers")
+    if not isinstance(layers, dict) or not layers:
+        raise _meta_error(p, f"'layers' must be a non-empty object of layer name to shape, "
+                             f"got {layers!r}"[:300])
+    for name, shape in layers.items():
+        if (not isinstance(name, str) or not _LAYER_RE.match(name)
+                or name + ".json" == _COMMIT):
+            raise _meta_error(p, f"'layers' has an invalid layer name {name!r}")
+        if (not isinstance(shape, list) or not shape
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                           for d in shape)):
+            raise _meta_error(p, f"'layers'[{name!r}] must be a list of integers >= 0, "
+                                 f"got {shape!r}"[:300])
+    if meta.get("dtype") not in _DTYPES:
+        raise _meta_error(p, f"'dtype' must be one of {list(_DTYPES)}, "
+                             f"got {meta.get('dtype')!r}")
+    raw = meta.get("schedule")
+    if raw is not None:
+        try:
+            Schedule.from_dict(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            why = str(exc).strip().rstrip(".")
+            raise _meta_error(p, f"'schedule' is not a valid schedule: {why}") from None
+    return meta
+
+
+def _npy_problem(f: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> str | None:
+    """Why the layer file ``f`` is not a ``.npy`` of ``shape`` and ``dtype`` (None if it is)."""
+    try:
+        size = f.stat().st_size
+        with f.open("rb") as fh:
+            try:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    got_shape, _, got_dtype = np.lib.format.read_array_header_1_0(fh)
+                else:
+                    got_shape, _, got_dtype = np.lib.format.read_array_header_2_0(fh)
+            except (ValueError, EOFError, SyntaxError) as exc:
+                first = str(exc).strip().splitlines()
+                return f"not a .npy file ({first[0] if first else type(exc).__name__})"
+            offset = fh.tell()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if got_dtype.hasobject:
+        return "holds Python objects, not numbers"
+    if tuple(got_shape) != shape:
+        return f"has shape {tuple(got_shape)}, the run declares {shape}"
+    if got_dtype != dtype:
+        return f"has dtype {got_dtype}, the run stores {dtype}"
+    need = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size < need:
+        return f"truncated: {size} bytes, {need} expected"
+    if size > need:
+        return f"{size} bytes, {need} expected (trailing data)"
+    return None
+
+
 class RunStore:
     """A run directory of per-step layer activations (see the module docstring for the layout).
 
@@ -158,6 +262,7 @@ class RunStore:
         }
         self._dtype = np.dtype(meta["dtype"])
         self._completed: set[int] = set()
+        self._damaged: dict[int, str] = {}
         self._scan()
 
     # ------------------------------------------------------------------ construction
@@ -274,6 +379,9 @@ class RunStore:
         ------
         FileNotFoundError
             If ``path`` holds no ``meta.json``.
+        ValueError
+            If ``meta.json`` is not a valid run record (the message names the file and what is
+            wrong). Damaged steps do not raise: see :attr:`damaged`.
         """
         p = Path(path)
         meta_path = p / "meta.json"
@@ -281,10 +389,7 @@ class RunStore:
             raise FileNotFoundError(
                 f"`path` must be an infoplane run directory (with meta.json), got {str(p)!r}."
             )
-        meta = json.loads(meta_path.read_text())
-        if meta.get("format") != FORMAT:
-            raise fail("path", f"a run directory of format {FORMAT!r}", str(p))
-        store = cls(p, meta)
+        store = cls(p, _read_meta(p))
         store._cleanup()
         return store
 
@@ -306,11 +411,41 @@ class RunStore:
     def _scan(self) -> None:
         steps_dir = self.path / "steps"
         self._completed = set()
+        self._damaged = {}
         if not steps_dir.is_dir():
             return
         for d in steps_dir.iterdir():
             if _STEP_RE.match(d.name) and (d / _COMMIT).is_file():
-                self._completed.add(int(d.name))
+                problem = self._check_step(int(d.name), d)
+                if problem is None:
+                    self._completed.add(int(d.name))
+                else:
+                    self._damaged[int(d.name)] = problem
+
+    def _check_step(self, step: int, d: Path) -> str | None:
+        """Why the committed step ``step`` (directory ``d``) is damaged, or None if intact."""
+        rel = f"steps/{d.name}"
+        try:
+            rec = json.loads((d / _COMMIT).read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return f"{rel}/{_COMMIT} is not a valid commit record ({type(exc).__name__})"
+        if not isinstance(rec, dict):
+            return f"{rel}/{_COMMIT} is not a JSON object"
+        if rec.get("step") != step:
+            return f"{rel}/{_COMMIT} names step {rec.get('step')!r}"
+        layers = rec.get("layers")
+        want = {k: list(v) for k, v in self._layers.items()}
+        if not isinstance(layers, dict) or layers != want:
+            got = sorted(layers) if isinstance(layers, dict) else layers
+            return (f"{rel}/{_COMMIT} lists layers {got!r}"[:200]
+                    + f", the run has {want}")
+        if not isinstance(rec.get("extras", {}), dict):
+            return f"{rel}/{_COMMIT} has extras that are not a JSON object"
+        for name, shape in self._layers.items():
+            problem = _npy_problem(d / f"{name}.npy", shape, self._dtype)
+            if problem is not None:
+                return f"{rel}/{name}.npy {problem}"
+        return None
 
     def _cleanup(self) -> None:
         """Remove partial step directories and temporary files left by a crash."""
@@ -355,8 +490,32 @@ class RunStore:
         return max(self._completed) if self._completed else None
 
     def completed_steps(self) -> npt.NDArray[np.int64]:
-        """Sorted int64 array of committed steps."""
+        """Sorted int64 array of committed, intact steps (damaged ones excluded)."""
         return np.asarray(sorted(self._completed), dtype=np.int64)
+
+    @property
+    def damaged(self) -> dict[int, str]:
+        """Committed steps that failed validation on open: step -> which file and why.
+
+        They are not complete (not in :meth:`completed_steps`); :meth:`append` records them
+        again.
+        """
+        return dict(sorted(self._damaged.items()))
+
+    def describe_damaged(self, limit: int = 3) -> str:
+        """One line naming the damaged steps (the first ``limit`` with their reasons).
+
+        Returns
+        -------
+        str
+            Empty when no step is damaged.
+        """
+        items = sorted(self._damaged.items())
+        if not items:
+            return ""
+        shown = "; ".join(f"step {s}: {why}" for s, why in items[:limit])
+        more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+        return f"{len(items)} damaged step(s) in {str(self.path)!r}: {shown}{more}"
 
     def __contains__(self, step: object) -> bool:
         return step in self._completed
@@ -421,7 +580,7 @@ class RunStore:
         record = {"step": step, "layers": {k: list(v.shape) for k, v in cast.items()},
                   "extras": jsonable(dict(extras or {}))}
         d = self._step_dir(step)
-        if d.exists():  # a partial leftover from a crashed writer: start afresh
+        if d.exists():  # a partial leftover from a crashed writer, or a damaged step: afresh
             shutil.rmtree(d)
         try:
             d.mkdir(parents=True)
@@ -434,6 +593,7 @@ class RunStore:
                 f"`path` must be a writable directory, got {str(self.path)!r} ({exc})."
             ) from exc
         self._completed.add(step)
+        self._damaged.pop(step, None)
 
     def save_probes(self, x: npt.ArrayLike, y: npt.ArrayLike | None = None) -> None:
         """Store the probe inputs (``probe_x.npy``) and labels (``probe_y.npy``), atomically.
@@ -461,6 +621,9 @@ class RunStore:
     def _require(self, step: int, layer: str) -> None:
         if layer not in self._layers:
             raise fail("layer", f"one of {list(self._layers)}", layer)
+        if step in self._damaged:
+            raise fail("step", "a completed, intact step of the run", step,
+                       f"(it is damaged: {self._damaged[step]}; record it again)")
         if step not in self._completed:
             raise fail("step", "a completed step of the run", step,
                        f"(last step is {self.last_step})")
@@ -476,8 +639,15 @@ class RunStore:
             Memory-map the file read-only instead of reading it.
         """
         self._require(step, layer)
-        return np.load(self._step_dir(step) / f"{layer}.npy", allow_pickle=False,
-                       mmap_mode="r" if mmap else None)
+        f = self._step_dir(step) / f"{layer}.npy"
+        try:
+            arr = np.load(f, allow_pickle=False, mmap_mode="r" if mmap else None)
+        except (OSError, ValueError, EOFError) as exc:
+            raise _read_error(f, step, exc) from None
+        if arr.shape != self._layers[layer]:  # changed on disk after the run was opened
+            raise _read_error(f, step, ValueError(f"shape {arr.shape}, the run declares "
+                                                  f"{self._layers[layer]}"))
+        return arr
 
     def load_layer(
         self, layer: str, steps: npt.ArrayLike | None = None
@@ -503,9 +673,16 @@ class RunStore:
     def extras(self, step: int) -> dict[str, Any]:
         """The per-step extras stored with ``step`` (empty dict if none)."""
         step = as_int("step", step, min_value=0)
+        if step in self._damaged:
+            raise fail("step", "a completed, intact step of the run", step,
+                       f"(it is damaged: {self._damaged[step]}; record it again)")
         if step not in self._completed:
             raise fail("step", "a completed step of the run", step)
-        rec = json.loads((self._step_dir(step) / _COMMIT).read_text())
+        f = self._step_dir(step) / _COMMIT
+        try:
+            rec = json.loads(f.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _read_error(f, step, exc) from None
         return dict(rec.get("extras") or {})
 
     def load_probes(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
@@ -513,9 +690,9 @@ class RunStore:
         px = self.path / "probe_x.npy"
         if not px.is_file():
             raise FileNotFoundError(f"`path` must hold probe_x.npy, got {str(self.path)!r}.")
-        x = np.load(px, allow_pickle=False)
+        x = _load_probe(px)
         py = self.path / "probe_y.npy"
-        y = np.load(py, allow_pickle=False) if py.is_file() else None
+        y = _load_probe(py) if py.is_file() else None
         return x, y
 
     def load_labels(self) -> np.ndarray[Any, Any] | None:
@@ -529,7 +706,23 @@ class RunStore:
         if not (self.path / "probe_x.npy").is_file():
             raise FileNotFoundError(f"`path` must hold probe_x.npy, got {str(self.path)!r}.")
         py = self.path / "probe_y.npy"
-        return np.load(py, allow_pickle=False) if py.is_file() else None
+        return _load_probe(py) if py.is_file() else None
+
+
+def _read_error(f: Path, step: int | None, exc: BaseException) -> ValueError:
+    """One line naming the run file ``f`` (and ``step``) that could not be read."""
+    first = str(exc).strip().splitlines()
+    why = first[0] if first else type(exc).__name__
+    where = f" of step {step}" if step is not None else ""
+    return ValueError(f"`path` must be a readable infoplane run, got {str(f.parent)!r} "
+                      f"({f.name}{where} cannot be read: {why}).")
+
+
+def _load_probe(f: Path) -> np.ndarray[Any, Any]:
+    try:
+        return np.load(f, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise _read_error(f, None, exc) from None
 
 
 def _saver(arr: np.ndarray[Any, Any]) -> Callable[[IO[bytes]], None]:

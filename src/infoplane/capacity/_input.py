@@ -33,9 +33,9 @@ def sorted_spectrum(eigenvalues: npt.ArrayLike, name: str = "eigenvalues") -> Fl
     -------
     ndarray, shape (N0,)
         Non-negative eigenvalues, largest first. Round-off negatives (``|λ| <= 1e-10 · λ_max``)
-        are set to 0; larger negatives raise.
+        are set to 0; larger negatives raise. Complex or boolean input is a TypeError.
     """
-    arr = finite_array(name, eigenvalues, ndim=(1, 2))
+    arr = finite_array(name, eigenvalues, ndim=(1, 2), allow_bool=False)
     if arr.ndim == 2:
         if arr.shape[0] != arr.shape[1]:
             raise fail(name, "a 1-D spectrum or a square covariance matrix", arr,

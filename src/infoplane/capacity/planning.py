@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import numpy.typing as npt
@@ -11,6 +12,9 @@ from infoplane._typing import Unit
 from infoplane._validation import as_float, as_int, fail, positive, unit_factor
 from infoplane.capacity._input import Widths
 from infoplane.capacity.waterfill import _active, _mmi_at, _n_tilde, _prefix, mmi
+
+#: log of the largest float64: a budget e^x with x beyond it cannot be represented.
+_LOG_MAX_FLOAT = math.log(sys.float_info.max)
 
 
 def _binary_entropy(p: float) -> float:
@@ -61,7 +65,9 @@ def min_budget(eigenvalues: npt.ArrayLike, widths: Widths, target: float, noise_
                unit: Unit = "nats") -> float:
     """Smallest F with MMI(F) >= target: exact inversion of Eq. (4) within its segment.
 
-    MMI(F) is continuous and strictly increasing from 0 to ∞, so every target >= 0 is reached.
+    MMI(F) is continuous and strictly increasing from 0 to ∞, so every target >= 0 is reached
+    in exact arithmetic; a target whose budget exceeds the largest float (MMI grows only like
+    (Ñ/2) log F) raises a ValueError that says so.
     With n active components, MMI = ½ (n log μ + Σ_{i<=n} log(λ_i/σ²)) gives
     μ = exp((2·target − Σ log(λ_i/σ²))/n) and F = n μ − σ² Σ_{i<=n} 1/λ_i.
 
@@ -81,8 +87,16 @@ def min_budget(eigenvalues: npt.ArrayLike, widths: Widths, target: float, noise_
     at_rho = mmi(p.lam, p.lam.size, budget=p.rho, noise_var=s2)
     n = int(np.searchsorted(at_rho, t, side="right"))  # segment with n active components
     n = max(n, 1)
-    mu = math.exp((2.0 * t - p.log_cum[n - 1]) / n)
-    return float(max(n * mu - p.inv_cum[n - 1], 0.0))
+    log_mu = (2.0 * t - float(p.log_cum[n - 1])) / n
+    log_f = log_mu + math.log(n)  # F <= n μ, and F ~ n μ once μ dwarfs σ² Σ 1/λ_i
+    f = n * math.exp(log_mu) - float(p.inv_cum[n - 1]) if log_f < _LOG_MAX_FLOAT else math.inf
+    if not math.isfinite(f):
+        raise fail("target", "reachable with a finite budget (F below the largest float, "
+                   f"{sys.float_info.max:.3g})", target,
+                   f"MMI = {target:g} {unit} with bottleneck Ñ = {p.lam.size} needs "
+                   f"F ≈ e^{log_f:.4g} ({n} active components); MMI grows only like "
+                   "(Ñ/2) log F. Lower the target or widen the bottleneck.")
+    return float(max(f, 0.0))
 
 
 def min_width(eigenvalues: npt.ArrayLike, target: float, budget: float,

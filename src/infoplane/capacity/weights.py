@@ -6,14 +6,14 @@ import numpy as np
 import numpy.typing as npt
 
 from infoplane._typing import FloatArray
-from infoplane._validation import as_int, fail, finite_array, positive
+from infoplane._validation import as_int, check_memory, fail, finite_array, positive
 from infoplane.capacity._input import PSD_RTOL
 from infoplane.capacity.waterfill import water_filling
 
 
 def _covariance(name: str, covariance: npt.ArrayLike) -> FloatArray:
     """A symmetric PSD covariance matrix (a 1-D input is read as a diagonal covariance)."""
-    cov = finite_array(name, covariance, ndim=(1, 2))
+    cov = finite_array(name, covariance, ndim=(1, 2), allow_bool=False)
     if cov.ndim == 1:
         if np.any(cov < 0):
             raise fail(name, "non-negative (variances)", float(cov.min()))
@@ -55,6 +55,10 @@ def optimal_weights(covariance: npt.ArrayLike, width: int, budget: float,
     """
     cov = _covariance("covariance", covariance)
     n1 = as_int("width", width)
+    check_memory("width", width, 8.0 * n1 * cov.shape[0],
+                 f"a {n1} x {cov.shape[0]} float64 weight matrix",
+                 "Rows beyond the bottleneck are zero: a width of at most N0 = "
+                 f"{cov.shape[0]} gives the same MMI.")
     evals, evecs = np.linalg.eigh(cov)
     order = np.argsort(evals)[::-1]
     evecs = evecs[:, order]
@@ -82,7 +86,7 @@ def linear_mi(weights: npt.ArrayLike, covariance: npt.ArrayLike, noise_var: floa
     >>> round(linear_mi([[1.0, 0.0]], [3.0, 5.0]), 6)  # ½ log(1 + 3)
     0.693147
     """
-    w = finite_array("weights", weights, ndim=2)
+    w = finite_array("weights", weights, ndim=2, allow_bool=False)
     cov = _covariance("covariance", covariance)
     s2 = positive("noise_var", noise_var)
     if w.shape[1] != cov.shape[0]:

@@ -105,7 +105,7 @@ import numpy as np
 import numpy.typing as npt
 
 from infoplane._typing import FloatArray, IntArray, Unit
-from infoplane._validation import as_float, as_int, choice, fail, unit_factor
+from infoplane._validation import as_float, as_int, check_memory, choice, fail, unit_factor
 from infoplane.discrete import (
     Correction,
     _check_correction,
@@ -128,6 +128,8 @@ _CHUNK_ROWS = 1 << 14
 _MIN_OCCUPANCY = 0.5
 #: Largest max(|lo|, |hi|) / bin width for which float32 edges are resolved exactly.
 _MAX_EDGE_RATIO = 1e5
+#: Bytes planned per edge (float32 and float64 edges, the lookup table, one temporary).
+_BYTES_PER_EDGE = 32.0
 #: Bits available for a packed key (the label is appended in the low bits).
 _KEY_BITS = 62
 
@@ -304,6 +306,10 @@ class Binning(Estimator):
         choice("mode", self.mode, _MODES)
         as_int("n_bins", self.n_bins, min_value=2)
         object.__setattr__(self, "n_bins", int(self.n_bins))
+        # before any edge is built: the float32/float64 edges, their lookup table, temporaries
+        check_memory("n_bins", self.n_bins, _BYTES_PER_EDGE * self.n_bins,
+                     f"{self.n_bins} bin edges", "Use fewer bins (n_bins - 1 bins between "
+                     "n_bins edges; a sample of N rows fills at most N of them).")
         if not isinstance(self.miller_madow, bool | np.bool_):
             raise TypeError(f"`miller_madow` must be True or False, got {self.miller_madow!r}.")
         corr = _check_correction(self.correction)

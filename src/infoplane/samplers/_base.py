@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from infoplane._validation import as_int, fail
+from infoplane._validation import as_int, available_bytes, fail
 
 #: Largest sample (x and y together, float64) a task draws: 8 GiB, or less if the machine has
 #: less memory available (``MemAvailable`` of ``/proc/meminfo`` where it exists).
@@ -21,15 +21,8 @@ MAX_SAMPLE_BYTES = 8 * 1024**3
 
 
 def _available_bytes() -> int | None:
-    """Memory available for new allocations (Linux ``MemAvailable``), or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    """Memory available for new allocations (:func:`infoplane._validation.available_bytes`)."""
+    return available_bytes()
 
 
 def check_sample_size(n: int, columns: int) -> None:
@@ -52,6 +45,10 @@ def check_sample_size(n: int, columns: int) -> None:
     if avail is not None:
         limit = min(limit, avail)
     need = n * columns * 8
+    if columns * 8 > limit:  # not even one row fits: the dimensions are the problem, not n
+        raise fail("dim_x + dim_y", f"small enough for one sample row to fit in memory "
+                   f"({columns} float64 columns need {columns * 8 / 1024**3:.3g} GiB per row, "
+                   f"limit {limit / 1024**3:.3g} GiB)", columns, "Lower the dimensions.")
     if need > limit:
         max_n = max(limit // (8 * columns), 0)
         raise fail("n", f"at most {max_n} for {columns} float64 columns "

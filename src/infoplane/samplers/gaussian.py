@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from infoplane._validation import as_int, choice, fail, finite_array
+from infoplane._validation import as_int, check_memory, choice, fail, finite_array
 from infoplane.samplers._base import Task
 from infoplane.samplers._common import FloatArray, check_corr, check_dims, fmt
 
@@ -143,6 +143,7 @@ class MultivariateNormal(Task):
     def covariance(self) -> FloatArray:
         """The joint covariance Σ of (X, Y), shape (dim_x + dim_y, dim_x + dim_y)."""
         d = self.dim_x + self.dim_y
+        check_memory("dim_x + dim_y", d, 8.0 * d * d, f"the {d} x {d} float64 covariance")
         if self.structure == "dense":
             cov = np.full((d, d), self.corr)
             np.fill_diagonal(cov, 1.0)

@@ -51,7 +51,9 @@ settings is not retrained. If any seed is missing or partial, *all* seeds are tr
 one batched run (copy ``s`` is deterministic, so complete seeds would be reproduced exactly),
 but only the incomplete seeds' stores are rewritten — partial runs restart from scratch rather
 than from their last epoch (no optimiser checkpoint is stored), which keeps the logic simple.
-The information planes are always recomputed.
+The information planes are always recomputed. A seed whose run has a damaged scheduled step
+(a truncated or corrupt file, :attr:`~infoplane.store.RunStore.damaged`) counts as partial,
+with one warning naming the step and the file.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from infoplane._executors import lock
 from infoplane._io import jsonable, write_json
 from infoplane._typing import FloatArray
 from infoplane._validation import as_int, fail
@@ -93,6 +96,8 @@ _QUICK_POINTS = 100
 _FULL_KDE_STEPS = 24
 _QUICK_KDE_STEPS = 8
 _SUMMARY_VERSION = 1
+LOCK_NAME = ".experiment.lock"
+"""The lock file in `out` held by a running :func:`run_experiment`."""
 
 
 # ----------------------------------------------------------------------------- settings
@@ -277,16 +282,36 @@ def _show(progress: bool) -> bool:
 
 
 def _complete(path: Path, sched: Schedule, key: Mapping[str, Any]) -> bool:
+    """Whether the seed run at ``path`` holds every scheduled step, intact, with these settings.
+
+    A run that cannot be read, or whose scheduled steps are damaged (a truncated or corrupt
+    file: :attr:`RunStore.damaged`), is not complete and is recorded again; one warning line
+    says which step and file (the settings differing is an ordinary re-run, not warned about).
+    """
     if not RunStore.exists(path):
         return False
     try:
         store = RunStore.open(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"{path} cannot be resumed, recording it again: {exc}", UserWarning,
+                      stacklevel=3)
         return False
     if store.meta.get("experiment") != dict(key):
         return False
+    wanted = set(sched.step_list)
+    if wanted.intersection(store.damaged):
+        warnings.warn(f"recording {path} again: {store.describe_damaged()}", UserWarning,
+                      stacklevel=3)
+        return False
     done = set(int(s) for s in store.completed_steps())
-    return done.issuperset(sched.step_list) and (path / "probe_y.npy").is_file()
+    if not (path / "probe_y.npy").is_file():
+        return False
+    try:
+        store.load_probes()
+    except ValueError as exc:
+        warnings.warn(f"recording {path} again: {exc}", UserWarning, stacklevel=3)
+        return False
+    return done.issuperset(wanted)
 
 
 def _layer_arrays(model: BatchedMLP, x: torch.Tensor) -> dict[str, np.ndarray]:
@@ -422,7 +447,9 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
     Raises
     ------
     ValueError
-        For an unknown ``name``, ``seeds`` < 1, ``epochs`` < 1 or ``seed`` < 0.
+        For an unknown ``name``, ``seeds`` < 1, ``epochs`` < 1 or ``seed`` < 0, or when another
+        run holds the lock on ``out`` (``out/.experiment.lock``, ``fcntl.flock``, POSIX): two
+        runs into one directory would overwrite each other's stores.
     TypeError
         For a non-bool ``quick`` or ``progress``.
 
@@ -455,6 +482,13 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
     if root.exists() and not root.is_dir():
         raise fail("out", "a directory (or a path to create)", str(root), "(it is a file)")
     root.mkdir(parents=True, exist_ok=True)
+    with lock(root, LOCK_NAME, "infoplane experiment"):
+        return _run_locked(name, root, n_seeds, epochs, quick, seed, progress)
+
+
+def _run_locked(name: str, root: Path, n_seeds: int, epochs: int | None, quick: bool,
+                seed: int, progress: bool) -> ExperimentResult:
+    """The body of :func:`run_experiment` (validated arguments), holding the lock on ``root``."""
     (root / "planes").mkdir(exist_ok=True)
 
     s = _settings(name, seeds=n_seeds, epochs=epochs, quick=quick, seed=seed)

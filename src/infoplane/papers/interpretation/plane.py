@@ -305,8 +305,9 @@ def plane_statistics(result: Any, estimator: str) -> dict[str, dict[str, Any]]:
     ixt = np.asarray(plane.ixt, dtype=np.float64)
     ity = np.asarray(plane.ity, dtype=np.float64)
     ixt, ity = (ixt[None], ity[None]) if ixt.ndim == 2 else (ixt, ity)
-    acc = np.array([[float(RunStore.open(d).extras(int(s))["train_accuracy"])
-                     for s in steps[order]] for d in result.run_dirs])
+    stores = [RunStore.open(d) for d in result.run_dirs]  # opening validates every step: once
+    acc = np.array([[float(st.extras(int(s))["train_accuracy"]) for s in steps[order]]
+                    for st in stores])
     ceiling = math.log2(float(result.settings.get("probe_inputs", math.inf)))
     return phase_statistics(ixt[:, order], ity[:, order], steps[order], plane.layers, acc,
                             ceiling=ceiling)
