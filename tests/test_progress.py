@@ -55,3 +55,20 @@ def test_reproduce_reports_each_claim_as_it_finishes(tmp_path: Path,
     run_claims(["mmi-theorem3"], out=tmp_path, seeds=1, on_result=lambda r: again.append(
         r.claim_id))
     assert again == []  # loaded, not re-run, so not reported as finished
+
+
+def test_experiment_training_and_animation_talk_without_a_terminal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    from infoplane.papers.interpretation.experiments import run_experiment
+    from infoplane.plane import InfoPlane
+    from infoplane.plotting import animate_plane
+
+    monkeypatch.setattr(_progress, "PLAIN_INTERVAL", 0.05)
+    res = run_experiment("tishby", out=tmp_path / "e", seeds=1, epochs=40, quick=True)
+    err = capfd.readouterr().err
+    assert "train x1: 40/40 epochs in " in err           # the training loop
+    assert "binning plane: 1/1 seeds in " in err         # the plane of each seed
+    plane = InfoPlane.load(res.planes["binning"])
+    animate_plane(plane, tmp_path / "p.gif", max_frames=5, progress=True)
+    assert "animation: 5/5 frames in " in capfd.readouterr().err

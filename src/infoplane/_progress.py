@@ -12,10 +12,13 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-__all__ = ["PLAIN_INTERVAL", "Progress", "clock"]
+__all__ = ["PLAIN_INTERVAL", "Progress", "clock", "iterate"]
+
+T = TypeVar("T")
 
 #: Seconds between the plain progress lines printed when stderr is not a terminal.
 PLAIN_INTERVAL = 10.0
@@ -121,3 +124,22 @@ class Progress:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def iterate(items: Iterable[T], *, total: int, desc: str, unit: str, enabled: bool = True,
+            stream: IO[str] | None = None) -> Iterator[T]:
+    """Yield `items` while showing :class:`Progress` over them (closed at the end).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> list(iterate(range(3), total=3, desc="sum", unit="terms", stream=out))
+    [0, 1, 2]
+    >>> out.getvalue().startswith("sum: 3/3 terms in ")
+    True
+    """
+    with Progress(total, desc=desc, unit=unit, enabled=enabled, stream=stream) as bar:
+        for item in items:
+            yield item
+            bar.update()

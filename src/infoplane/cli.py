@@ -730,7 +730,7 @@ def plane_cmd(ctx: click.Context, run_dir: str, name: str, options: tuple[str, .
             plt.close(fig)
             _echo(ctx, f"wrote {output}")
         if animate is not None:
-            _echo(ctx, f"wrote {animate_plane(plane, animate)}")
+            _echo(ctx, f"wrote {animate_plane(plane, animate, progress=not state.quiet)}")
     if as_json:
         click.echo(to_json({"steps": plane.steps, "layers": list(plane.layers),
                             "i_xt": plane.ixt, "i_ty": plane.ity, "unit": plane.unit,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from infoplane._io import atomic_write, write_json
+from infoplane._progress import iterate
 from infoplane._typing import FloatArray, Unit
 from infoplane._validation import check_unit, fail, unit_factor
 
@@ -82,7 +83,7 @@ class InfoPlane:
         unit : {"nats", "bits"}, optional
             Defaults to the estimator's unit.
         progress : bool
-            A tqdm bar over layers.
+            Progress over layers: a tqdm bar on a terminal, a plain line every 10 s otherwise.
         steps : array of int, optional
             Evaluate only these completed steps (in the given order). Default: every
             completed step.
@@ -126,9 +127,8 @@ class InfoPlane:
                              f"{store.path}{extra}.")
         ixt = np.empty((steps.size, len(names)))
         ity = np.empty((steps.size, len(names)))
-        from tqdm.auto import tqdm
-
-        for j, name in enumerate(tqdm(names, disable=not progress, desc="plane", unit="layer")):
+        for j, name in enumerate(iterate(names, total=len(names), desc="plane", unit="layers",
+                                         enabled=progress)):
             _, acts = store.load_layer(name, steps)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

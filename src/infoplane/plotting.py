@@ -192,16 +192,20 @@ def gradient_snr(steps: Any, mean_norm: Any, std_norm: Any, *, layers: Sequence[
     return ax
 
 
-def animate_plane(plane: Any, path: str | Any, *, fps: int = 12, max_frames: int = 120) -> Any:
+def animate_plane(plane: Any, path: str | Any, *, fps: int = 12, max_frames: int = 120,
+                  progress: bool = False) -> Any:
     """Write an animation of the information plane over steps: GIF (Pillow) or MP4 (ffmpeg).
 
-    Returns the output path.
+    With ``progress`` the frames written are reported (:class:`infoplane._progress.Progress`:
+    a bar on a terminal, a plain line every 10 s otherwise). Returns the output path.
     """
     import shutil
     from pathlib import Path
 
     import matplotlib.pyplot as plt
     from matplotlib import animation
+
+    from infoplane._progress import Progress
 
     out = Path(path)
     suffix = out.suffix.lower()
@@ -235,7 +239,8 @@ def animate_plane(plane: Any, path: str | Any, *, fps: int = 12, max_frames: int
     out.parent.mkdir(parents=True, exist_ok=True)
     writer: Any = animation.PillowWriter(fps=fps) if suffix == ".gif" else \
         animation.FFMpegWriter(fps=fps)
-    anim.save(str(out), writer=writer)
+    with Progress(len(frames), desc="animation", unit="frames", enabled=progress) as bar:
+        anim.save(str(out), writer=writer, progress_callback=lambda i, n: bar.update())
     plt.close(fig)
     return out
 

@@ -33,7 +33,6 @@ scripts (:func:`train_batched` only adds the check that the model is a ``Batched
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,8 +42,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
+from infoplane._progress import iterate
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_float, as_int, choice, fail
 from infoplane.models import BatchedMLP
@@ -304,8 +303,9 @@ def _evaluate(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
 
 
 def _progress(epochs: int, progress: bool, desc: str) -> Any:
-    show = bool(progress) and sys.stderr.isatty()
-    return tqdm(range(1, epochs + 1), desc=desc, disable=not show, leave=False)
+    """Epochs 1..epochs with progress: a bar on a terminal, plain lines every 10 s otherwise."""
+    return iterate(range(1, epochs + 1), total=epochs, desc=desc, unit="epochs",
+                   enabled=bool(progress))
 
 
 def _history(rows: list[tuple[torch.Tensor, ...]], has_test: bool,
@@ -567,7 +567,7 @@ def fit(model: nn.Module, train: Data, test: Data | None = None,
         the whole run, model in training mode (a callback that evaluates must restore the
         modes, e.g. with :func:`infoplane._torch.capture`).
     progress : bool
-        Show a tqdm bar (only when stderr is a terminal).
+        Show progress: a tqdm bar on a terminal, a plain line every 10 s otherwise.
     num_threads : int or None
         Intra-op torch threads during training (restored afterwards); ``None`` leaves the
         setting alone. Small networks often run fastest with 1.

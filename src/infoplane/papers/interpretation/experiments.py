@@ -59,7 +59,6 @@ with one warning naming the step and the file.
 from __future__ import annotations
 
 import math
-import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -69,10 +68,10 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from infoplane._executors import lock
 from infoplane._io import jsonable, write_json
+from infoplane._progress import iterate
 from infoplane._typing import FloatArray
 from infoplane._validation import as_int, fail
 from infoplane.datasets import Dataset, gaussian_random_labels, twelve_bit
@@ -277,10 +276,6 @@ def compression_statistic(plane: InfoPlane) -> tuple[FloatArray, FloatArray, Flo
 
 
 # ----------------------------------------------------------------------------- internals
-def _show(progress: bool) -> bool:
-    return bool(progress) and sys.stderr.isatty()
-
-
 def _complete(path: Path, sched: Schedule, key: Mapping[str, Any]) -> bool:
     """Whether the seed run at ``path`` holds every scheduled step, intact, with these settings.
 
@@ -438,7 +433,7 @@ def run_experiment(name: ExperimentName, *, out: str | Path, seeds: int = 5,
     seed : int, default 0
         Seed of copy 0, of the train/test split and of the Gaussian data.
     progress : bool, default True
-        tqdm bars (shown only when stderr is a terminal).
+        Progress on stderr: tqdm bars on a terminal, otherwise a plain line every 10 s.
 
     Returns
     -------
@@ -501,7 +496,7 @@ def _run_locked(name: str, root: Path, n_seeds: int, epochs: int | None, quick: 
 
     t0 = time.perf_counter()
     if todo:
-        _train(s, sched, todo, run_dirs, data, _show(progress))
+        _train(s, sched, todo, run_dirs, data, progress)
     train_s = time.perf_counter() - t0 if todo else 0.0
 
     stores = [RunStore.open(d) for d in run_dirs]
@@ -517,8 +512,9 @@ def _run_locked(name: str, root: Path, n_seeds: int, epochs: int | None, quick: 
     for est_key in s.estimators:
         t1 = time.perf_counter()
         steps = _subsample(sched.step_list, s.kde_steps) if est_key == "kde" else None
-        per_seed = [_plane(st, est_key, steps) for st in tqdm(
-            stores, desc=f"{est_key} plane", disable=not _show(progress), leave=False)]
+        per_seed = [_plane(st, est_key, steps) for st in iterate(
+            stores, total=len(stores), desc=f"{est_key} plane", unit="seeds",
+            enabled=progress)]
         agg = InfoPlane.aggregate(per_seed)
         mi_s[est_key] = time.perf_counter() - t1
         planes[est_key] = agg.save(root / "planes" / f"{est_key}.npz")
