@@ -936,6 +936,12 @@ def _main(argv: list[str] | None, debug: bool) -> int:
     except USER_ERRORS as exc:
         if debug:
             raise
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "torch":
+            from infoplane._requires import TORCH_HINT
+
+            click.echo(f"infoplane: error: this command needs PyTorch, which is not installed: "
+                       f"{TORCH_HINT}.", err=True)
+            return 2
         click.echo(f"infoplane: error: {exc}", err=True)
         return 2
     return 0

@@ -32,8 +32,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Literal, cast
 
-import torch
-from torch import nn
+try:
+    import torch
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._validation import as_int, as_widths, choice, fail
 

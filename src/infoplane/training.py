@@ -39,9 +39,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
+
+try:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._progress import iterate
 from infoplane._typing import FloatArray, IntArray

@@ -42,9 +42,15 @@ from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
+
+try:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._torch import capture
 from infoplane._typing import FloatArray

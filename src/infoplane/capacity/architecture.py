@@ -36,10 +36,16 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import torch
-import torch.fx
-import torch.nn.functional as F
-from torch import nn
+
+try:
+    import torch
+    import torch.fx
+    import torch.nn.functional as F
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._typing import FloatArray
 from infoplane._validation import budget_array, fail, positive

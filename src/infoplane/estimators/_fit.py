@@ -37,8 +37,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import torch
-from torch import nn
+
+try:
+    import torch
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._typing import IntArray
 from infoplane._validation import as_float, as_int, choice, fail

@@ -47,6 +47,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import numpy.typing as npt
 
+from infoplane._requires import torch_available
 from infoplane._typing import FloatArray, IntArray, Unit
 from infoplane._validation import as_int, choice, fail, positive, unit_factor
 from infoplane.discrete import entropy_from_counts
@@ -175,7 +176,8 @@ class KDE(Estimator):
         torch (a dependency of infoplane) is about 2× faster in float64, and is imported on
         the first call (a few seconds and ~200 MiB of resident memory, once per process, and
         nothing extra when the network under study already runs in torch). "numpy" avoids
-        importing torch.
+        importing torch. Without PyTorch installed (it is the ``torch`` extra) "torch" runs
+        the NumPy blocks: the values are the same, only slower.
     unit : {"nats", "bits"}
     seed : int
         Unused (the estimator is deterministic); kept for the common protocol.
@@ -417,6 +419,8 @@ def pairwise_kernel_sums(t: FloatArray, sorted_codes: IntArray, *, noise_var: fl
     z *= 1.0 / math.sqrt(8.0 * noise_var)
     sq = np.einsum("ij,ij->i", z, z)
     # left_i · right_j = 2 z_i·z_j − |z_i|² − |z_j|² = −‖t_i − t_j‖² / (8σ²)
+    if backend == "torch" and not torch_available():  # torch is the optional extra
+        backend = "numpy"
     np_dtype = np.float32 if dtype == "float32" else np.float64
     left = np.empty((n, d + 2), dtype=np_dtype)
     left[:, :d] = 2.0 * z

@@ -104,9 +104,15 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-import torch
-import torch.nn.functional as F
-from torch import nn
+
+try:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._typing import FloatArray, IntArray, Unit
 from infoplane._validation import as_float, as_int, choice, fail, unit_factor

@@ -67,7 +67,13 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._executors import lock
 from infoplane._io import jsonable, write_json

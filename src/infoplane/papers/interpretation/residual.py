@@ -37,9 +37,15 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
+
+try:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+except ImportError as _exc:  # PyTorch is the optional `torch` extra
+    from infoplane._requires import missing_torch
+
+    raise missing_torch(__name__) from _exc
 
 from infoplane._io import write_json
 from infoplane._torch import capture
