@@ -399,7 +399,9 @@ def test_claim_functions_on_cached_runs(tmp_path: Any, monkeypatch: pytest.Monke
     run0 = _hand_table1() | {"counterexample": fig5["counterexample"]}
     run0["variants"]["full_preact"] = fig5["variants"]["full_preact"]
     runs = {0: run0, 1: copy.deepcopy(run0)}
-    monkeypatch.setattr(R, "analysis_result",
+    from infoplane.papers.interpretation import _common
+
+    monkeypatch.setattr(_common, "analysis_result",  # what analysis_runs reads the cache with
                         lambda name, run, ctx, seed: (runs[seed], tmp_path))
     ctx = ClaimContext(tmp_path / "claims" / "x", quick=True, seeds=3, seed=0)
     res = R.claim_appendix_e_figure5(ctx)

@@ -43,6 +43,7 @@ __all__ = [
     "Role",
     "Verdict",
     "band",
+    "band_verdict",
     "combine",
     "seed_verdict",
 ]
@@ -243,6 +244,23 @@ def band(mean: float, se: float, threshold: float, *, z: float = 2.0
     if mean + z * se < threshold:
         return "below"
     return "indeterminate"
+
+
+def band_verdict(mean: float, se: float, threshold: float, *,
+                 holds: Literal["above", "below"], z: float = 2.0) -> Verdict:
+    """:func:`band` read as a check verdict: the `holds` side holds, the other does not.
+
+    Examples
+    --------
+    >>> band_verdict(-0.5, 0.1, -0.1, holds="below"), band_verdict(-0.5, 0.1, -0.1, holds="above")
+    ('holds', 'does not hold')
+    >>> band_verdict(-0.12, 0.05, -0.1, holds="below")
+    'indeterminate'
+    """
+    side = band(mean, se, threshold, z=z)
+    if side == "indeterminate":
+        return "indeterminate"
+    return "holds" if side == holds else "does not hold"
 
 
 def seed_verdict(verdicts: Iterable[str]) -> Verdict:

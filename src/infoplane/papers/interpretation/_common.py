@@ -19,7 +19,8 @@ from infoplane._io import write_json
 from infoplane.reproduce.checks import Check, Verdict, seed_verdict
 from infoplane.reproduce.registry import ClaimContext
 
-__all__ = ["ANALYSES", "ANALYSIS_SEEDS", "analysis_result", "analysis_seeds", "merge_seeds"]
+__all__ = ["ANALYSES", "ANALYSIS_SEEDS", "analysis_result", "analysis_runs", "analysis_seeds",
+           "merge_seeds"]
 
 #: Analyses that claims may use.
 ANALYSES: tuple[str, ...] = ("dynamics", "margin", "bounds", "residual", "separability")
@@ -100,6 +101,25 @@ def analysis_result(name: str, run: RunFunc, ctx: ClaimContext,
             return cast(dict[str, Any], json.loads(cache.read_text())), d
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def analysis_runs(name: str, run: RunFunc, ctx: ClaimContext,
+                  start: int = 0) -> dict[int, tuple[dict[str, Any], Path]]:
+    """:func:`analysis_result` on every seed of :func:`analysis_seeds`, in seed order.
+
+    The seeds are computed starting from index `start` (rotated): claims that share one
+    analysis pass different starts, so in parallel workers they compute different seeds
+    instead of waiting on each other's lock.
+
+    Returns
+    -------
+    dict
+        seed -> (result, directory).
+    """
+    seeds = analysis_seeds(name, ctx)
+    k = start % len(seeds)
+    got = {s: analysis_result(name, run, ctx, s) for s in seeds[k:] + seeds[:k]}
+    return {s: got[s] for s in seeds}
 
 
 def merge_seeds(per_seed: Mapping[int, Sequence[Check]]) -> list[Check]:

@@ -51,11 +51,10 @@ from infoplane.analysis.bounds import (
     two_by_two_counterexample,
 )
 from infoplane.papers.interpretation._common import (
-    analysis_result,
-    analysis_seeds,
+    analysis_runs,
     merge_seeds,
 )
-from infoplane.reproduce.checks import Check, Verdict, band
+from infoplane.reproduce.checks import Check, Verdict, band_verdict
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim
 
 __all__ = [
@@ -427,9 +426,7 @@ def _divergence_check(name: str, deltas: Sequence[float], values: Sequence[float
                       text: str, *, asymptote: float | None = None,
                       control: Sequence[float] | None = None) -> Check:
     slope = divergence_slope(deltas, values)
-    side = band(slope, 0.0, SLOPE_THRESHOLD)
-    verdict: Verdict = ("holds" if side == "above" else "does not hold" if side == "below"
-                        else "indeterminate")
+    verdict = band_verdict(slope, 0.0, SLOPE_THRESHOLD, holds="above")
     d = np.asarray(deltas, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     i = int(np.argmin(d))
@@ -661,10 +658,7 @@ def run(out: str | os.PathLike[str], *, quick: bool = True, seed: int = 0) -> di
 # ------------------------------------------------------------------------------ claims
 def _runs(ctx: ClaimContext, start: int) -> dict[int, tuple[dict[str, Any], Path]]:
     """The bounds run on each seed; `start` rotates the order so claims share the work."""
-    seeds = analysis_seeds("bounds", ctx)
-    k = start % len(seeds)
-    runs = {s: analysis_result("bounds", run, ctx, s) for s in seeds[k:] + seeds[:k]}
-    return {s: runs[s] for s in seeds}
+    return analysis_runs("bounds", run, ctx, start)
 
 
 def _figure(runs: Mapping[int, tuple[dict[str, Any], Path]], key: str) -> tuple[str, ...]:

@@ -86,7 +86,7 @@ from infoplane.analysis.dynamics import (
     simulate,
 )
 from infoplane.papers.interpretation._common import (
-    analysis_result,
+    analysis_runs,
     analysis_seeds,
     merge_seeds,
 )
@@ -681,7 +681,7 @@ def _key_number(checks: Sequence[Check]) -> str:
 def claim_2_1(ctx: ClaimContext) -> ClaimResult:
     """Claim 2.1; see :func:`judge` for the checks and the module docstring for criteria."""
     seeds = analysis_seeds("dynamics", ctx)
-    runs = {s: analysis_result("dynamics", run, ctx, s) for s in seeds}
+    runs = analysis_runs("dynamics", run, ctx)
     checks = merge_seeds({s: judge(r) for s, (r, _) in runs.items()})
     res0, d0 = runs[seeds[0]]
     figs = tuple(str((d0 / name).resolve()) for name in res0.get("figures", {}).values())

@@ -51,8 +51,11 @@ from infoplane._io import write_json
 from infoplane._typing import FloatArray, IntArray
 from infoplane._validation import as_int, fail, positive
 from infoplane.analysis import margin as mg
-from infoplane.papers.interpretation._common import analysis_result, analysis_seeds, merge_seeds
-from infoplane.reproduce.checks import Check, Verdict, _jsonable, band
+from infoplane.papers.interpretation._common import (
+    analysis_runs,
+    merge_seeds,
+)
+from infoplane.reproduce.checks import Check, _jsonable, band_verdict
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim
 
 __all__ = [
@@ -462,10 +465,6 @@ def _arr(seq: Any) -> FloatArray:
     return np.asarray([np.nan if v is None else v for v in seq], dtype=np.float64)
 
 
-def _side(where: str, below: Verdict, above: Verdict) -> Verdict:
-    return below if where == "below" else above if where == "above" else "indeterminate"
-
-
 def _direction_check(name: str, path: Mapping[str, Any], key: str, role: Any,
                      what: str) -> Check:
     """Line angle to the SVM at the largest radius vs :data:`ANGLE_TOL` ± 2 numerical spreads."""
@@ -473,9 +472,8 @@ def _direction_check(name: str, path: Mapping[str, Any], key: str, role: Any,
     ws = [np.asarray(w, dtype=np.float64) for w in path["w_ib" if key == "ib" else "w23"]]
     angles = [mg.line_angle(w, w_svm) for w in ws]
     spread = float(path["spread_ib" if key == "ib" else "spread_23"][-1])
-    where = band(angles[-1], spread / 2.0, ANGLE_TOL)
     rg = list(path["r_gamma"])
-    verdict = _side(where, "holds", "does not hold")
+    verdict = band_verdict(angles[-1], spread / 2.0, ANGLE_TOL, holds="below")
     why = (f"{what}: line angle to the hard-margin SVM direction "
            + ", ".join(f"{a:.3g}" for a in angles) + " rad at r·γ = "
            + ", ".join(f"{r:g}" for r in rg) + f" (d = {path['d']}, n = {path['n']}, "
@@ -493,10 +491,10 @@ def _max_excess(name: str, lhs: FloatArray, rhs: FloatArray, role: Any, text: st
     worst = int(np.nanargmax(gap))
     stat = float(gap[worst])
     n_viol = int(np.sum(gap > BOUND_TOL))
-    where = band(stat, 0.0, BOUND_TOL)
+    verdict = band_verdict(stat, 0.0, BOUND_TOL, holds="below")
     why = (f"{text}: max over {len(gap)} recorded GD steps of LHS − RHS = {stat:.3g} "
            f"({n_viol} step(s) violate it){extra}")
-    return Check(name, _side(where, "holds", "does not hold"),
+    return Check(name, verdict,
                  {"max_excess": stat, "violations": n_viol, "records": len(gap),
                   "worst_record": worst, **dict(numbers or {})},
                  f"max_t (LHS − RHS) < {BOUND_TOL:g}: holds; > {BOUND_TOL:g}: does not hold",
@@ -507,13 +505,13 @@ def _soudry_direction(name: str, tr: Mapping[str, Any]) -> Check:
     ang = _arr(tr["angle"])
     steps = np.asarray(tr["steps"], dtype=np.float64)
     last = float(np.median(ang[-max(1, len(ang) // 10):]))
-    where = band(last, 0.0, ANGLE_TOL)
+    verdict = band_verdict(last, 0.0, ANGLE_TOL, holds="below")
     early = ang[(steps > 0) & (steps <= max(1.0, steps[-1] // 100))]
     first = float(np.nanmax(early)) if early.size else float("nan")
     why = (f"angle to the SVM direction {first:.3g} rad (max over the first 1 % of steps) -> "
            f"{last:.3g} rad (median of the last 10 % of records, step {int(steps[-1])}); "
            f"normalised margin {_arr(tr['margin'])[-1]:.4g} vs SVM {tr['svm_margin']:.4g}")
-    return Check(name, _side(where, "holds", "does not hold"),
+    return Check(name, verdict,
                  {"angle_early": first, "angle_end": last, "steps": int(steps[-1])},
                  f"median angle of the last 10 % of records below {ANGLE_TOL} rad: holds; "
                  "above: does not hold", why, "background")
@@ -531,12 +529,12 @@ def _soudry_rate(tr: Mapping[str, Any]) -> Check:
     xs = np.log(np.log(steps[late]))
     coef, cov = np.polyfit(xs, np.log(ang[late]), 1, cov=True)
     slope, se = float(coef[0]), float(math.sqrt(max(cov[0, 0], 0.0)))
-    where = band(abs(slope + 1.0), se, 0.5)
+    verdict = band_verdict(abs(slope + 1.0), se, 0.5, holds="below")
     wn = np.polyfit(np.log(steps[late]), _arr(tr["w_norm"])[late], 1)[0]
     why = (f"slope of log angle vs log log t over steps {int(steps[late][0])}-"
            f"{int(steps[-1])} = {slope:.3g} ± {se:.2g} (−1 for 1/log t, an asymptotic rate); "
            f"‖w_t‖ grows by {wn:.3g} per unit of log t (1/γ = {1 / tr['svm_margin']:.3g})")
-    return Check(name, _side(where, "holds", "does not hold"),
+    return Check(name, verdict,
                  {"slope": slope, "se": se, "w_norm_per_log_t": float(wn),
                   "inv_svm_margin": 1 / tr["svm_margin"]}, crit, why, "background")
 
@@ -685,8 +683,7 @@ def judge_figure_4(result: Mapping[str, Any]) -> list[Check]:
     jump = float(np.log10(np.max(loss[win]) / np.max(loss_c[win])))
     thr = math.log10(JUMP_FACTOR)
     checks = [Check(
-        "loss jumps at the GD → SGD switch", _side(band(jump, 0.0, thr), "does not hold",
-                                                    "holds"),
+        "loss jumps at the GD → SGD switch", band_verdict(jump, 0.0, thr, holds="above"),
         {"log10_ratio": jump, "loss_at_switch": float(loss[i0]),
          "loss_max_sgd": float(np.max(loss[win])), "loss_max_control": float(np.max(loss_c[win])),
          "window_steps": [int(steps[win][0]), int(steps[win][-1])]},
@@ -699,7 +696,7 @@ def judge_figure_4(result: Mapping[str, Any]) -> list[Check]:
     mean, se = float(np.mean(delta)), float(np.std(delta) / math.sqrt(len(delta)))
     checks.append(Check(
         "larger last-layer margin with SGD than with GD continued",
-        _side(band(mean, se, 0.0), "does not hold", "holds"),
+        band_verdict(mean, se, 0.0, holds="above"),
         {"delta_mean": mean, "delta_se": se, "margin_sgd": float(np.mean(marg[tail])),
          "margin_control": float(np.mean(marg_c[tail])), "records": int(tail.sum())},
         "mean(margin_SGD − margin_GD) over the last 20 % of records ± 2 se above 0: holds; "
@@ -710,7 +707,7 @@ def judge_figure_4(result: Mapping[str, Any]) -> list[Check]:
     gm, gs = float(np.mean(grow)), float(np.std(grow) / math.sqrt(len(grow)))
     checks.append(Check(
         "last-layer margin grows after the switch",
-        _side(band(gm, gs, 0.0), "does not hold", "holds"),
+        band_verdict(gm, gs, 0.0, holds="above"),
         {"growth_mean": gm, "growth_se": gs, "margin_at_switch": float(marg[i0])},
         "mean(margin_SGD at the end − margin at the switch) ± 2 se above 0: holds; below 0: "
         "does not hold; straddling 0: indeterminate",
@@ -799,10 +796,7 @@ def _figures(out: Path, res: Mapping[str, Any]) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- claims
 def _runs(ctx: ClaimContext, start: int = 0) -> dict[int, tuple[dict[str, Any], Path]]:
-    seeds = analysis_seeds("margin", ctx)
-    k = start % len(seeds)  # two claims share the runs: compute different seeds first
-    runs = {s: analysis_result("margin", run, ctx, s) for s in seeds[k:] + seeds[:k]}
-    return {s: runs[s] for s in seeds}
+    return analysis_runs("margin", run, ctx, start)
 
 
 def _tally(checks: Sequence[Check]) -> str:

@@ -32,7 +32,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from infoplane.reproduce.checks import Check, band, combine
+from infoplane.reproduce.checks import Check, band_verdict, combine
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim
 
 __all__ = [
@@ -147,10 +147,8 @@ def _band_check(name: str, stat: Mapping[str, Any], threshold: float,
     if not math.isfinite(se):
         return Check(name, "indeterminate", numbers, crit,
                      "one run: no leave-one-out phase boundary and no standard error.")
-    side = band(mean, se, threshold, z=Z)
-    verdict = ("indeterminate" if side == "indeterminate" else
-               "holds" if side == want else "does not hold")
-    return Check(name, cast(Any, verdict), numbers, crit,
+    verdict = band_verdict(mean, se, threshold, holds=want, z=Z)
+    return Check(name, verdict, numbers, crit,
                  f"{mean:+.3f} ± {Z * se:.3f} {unit} ({len(stat['per_run'])} runs).")
 
 

@@ -61,11 +61,10 @@ from infoplane.analysis.residual import (
     resnet_cifar,
 )
 from infoplane.papers.interpretation._common import (
-    analysis_result,
-    analysis_seeds,
+    analysis_runs,
     merge_seeds,
 )
-from infoplane.reproduce.checks import Check, Verdict, band
+from infoplane.reproduce.checks import Check, Verdict, band, band_verdict
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim, spread
 from infoplane.schedules import explicit, log2
 
@@ -509,9 +508,8 @@ def run(out: str | Path, *, quick: bool = True, seed: int = 0) -> dict[str, Any]
 def _band_verdict(mean: float, se: float, threshold: float, *, below: Verdict = "holds"
                   ) -> Verdict:
     """:func:`band` as a check verdict: `below` when wholly below `threshold`, else the other."""
-    other: Verdict = "does not hold" if below == "holds" else "holds"
-    side = band(mean, se, threshold, z=Z)
-    return below if side == "below" else other if side == "above" else "indeterminate"
+    return band_verdict(mean, se, threshold, holds="below" if below == "holds" else "above",
+                        z=Z)
 
 
 def _mean_se(values: Sequence[float]) -> tuple[float, float]:
@@ -739,9 +737,7 @@ def judge_table_1(result: Mapping[str, Any]) -> list[Check]:
             raise fail(f"result['variants'][{v!r}]['blocks']", "blocks with a post-addition op",
                        sorted(var["blocks"]))
         m, se = _mean_se(fr)
-        side = band(m, se, CLAMPED_MIN, z=Z)
-        verdict: Verdict = ("holds" if side == "above" else
-                            "does not hold" if side == "below" else "indeterminate")
+        verdict = band_verdict(m, se, CLAMPED_MIN, holds="above", z=Z)
         checks.append(Check(
             f"{label}: ReLU after the addition makes the block non-invertible", verdict,
             {"clamped_fraction": {"mean": m, "se": se, "max": max(fr)},
@@ -823,15 +819,8 @@ def _tally(checks: Sequence[Check]) -> str:
 
 
 def _runs(ctx: ClaimContext, start: int = 0) -> dict[int, dict[str, Any]]:
-    """The cached per-seed runs, in seed order; computed starting from seed index `start`.
-
-    The two claims share the runs; starting at different seeds lets them compute two seeds at
-    the same time instead of waiting on each other's lock.
-    """
-    seeds = analysis_seeds("residual", ctx)
-    k = start % len(seeds)
-    got = {s: analysis_result("residual", run, ctx, s)[0] for s in seeds[k:] + seeds[:k]}
-    return {s: got[s] for s in seeds}
+    """The cached per-seed results, in seed order (see :func:`~._common.analysis_runs`)."""
+    return {s: r for s, (r, _) in analysis_runs("residual", run, ctx, start).items()}
 
 
 def _figures(runs: Mapping[int, Mapping[str, Any]], claim_id: str) -> list[str]:

@@ -35,11 +35,11 @@ from infoplane.analysis.separability import (
     separability_curve,
 )
 from infoplane.papers.interpretation._common import (
-    analysis_result,
+    analysis_runs,
     analysis_seeds,
     merge_seeds,
 )
-from infoplane.reproduce.checks import Check, Role, Verdict, band
+from infoplane.reproduce.checks import Check, Role, Verdict, band_verdict
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim
 
 __all__ = [
@@ -182,8 +182,7 @@ def _se(std: float, cv: int) -> float:
 
 
 def _side(mean: float, se: float, threshold: float) -> Verdict:
-    side = band(mean, se, threshold)
-    return "holds" if side == "above" else "does not hold" if side == "below" else "indeterminate"
+    return band_verdict(mean, se, threshold, holds="above")
 
 
 def judge_figure_7(result: Mapping[str, Any]) -> list[Check]:
@@ -354,7 +353,7 @@ def claim_figure_7(ctx: ClaimContext) -> ClaimResult:
         The verdict combined from the checks' verdicts (only measurement checks decide).
     """
     seeds = analysis_seeds("separability", ctx)
-    runs = {s: analysis_result("separability", run, ctx, s) for s in seeds}
+    runs = analysis_runs("separability", run, ctx)
     checks = merge_seeds({s: judge_figure_7(r) for s, (r, _) in runs.items()})
     meas = [c for c in checks if c.role == "measurement"]
     held = sum(c.verdict == "holds" for c in meas)

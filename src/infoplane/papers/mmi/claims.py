@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.reproduce.checks import Check, band
+from infoplane.reproduce.checks import Check, band_verdict
 from infoplane.reproduce.registry import ClaimContext, ClaimResult, claim, spread
 
 __all__ = [
@@ -708,9 +708,8 @@ def claim_series_parallel(ctx: ClaimContext) -> ClaimResult:
     def gap_check(name: str, gaps: list[float]) -> Check:
         sp = spread(gaps)
         se = sp["std"] / math.sqrt(max(len(gaps) - 1, 1))
-        side = band(sp["mean"], se, GAP_TOL)
-        verdict = {"below": "holds", "above": "does not hold"}.get(side, "indeterminate")
-        return Check(name, verdict, {"gap_nats": sp, "se": se},  # type: ignore[arg-type]
+        verdict = band_verdict(sp["mean"], se, GAP_TOL, holds="below")
+        return Check(name, verdict, {"gap_nats": sp, "se": se},
                      f"rule - numeric optimum: mean ± 2 se below {GAP_TOL:g} nats holds, "
                      "above does not hold, straddling is indeterminate",
                      f"gap {sp['mean']:.3f} ± {2 * se:.3f} nats (2 se).", "supporting")
